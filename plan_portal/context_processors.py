@@ -1,0 +1,33 @@
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from units.selectors import user_is_leadership
+
+# (url name, label, who sees it). Entries whose URL is not installed are skipped,
+# so the menu grows as features land without template edits.
+NAV = [
+    ("tasks:my", _("My tasks"), "member"),
+    ("tasks:list", _("Tasks"), "all"),
+    ("reports:dashboard", _("Dashboard"), "all"),
+    ("reports:list", _("Weekly reports"), "all"),
+    ("admin:index", _("Administration"), "admin"),
+]
+
+
+def portal(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    path = request.path
+    items = []
+    for name, label, audience in NAV:
+        if audience == "admin" and not user.is_staff:
+            continue
+        if audience == "member" and user_is_leadership(user) and not user.is_staff:
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        items.append({"url": url, "label": label, "active": path.startswith(url)})
+    return {"nav_items": items}

@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from . import views
+
+admin.site.site_header = _("Plan Portal administration")
+admin.site.site_title = _("Plan Portal")
+admin.site.index_title = _("Units, people and the work plan")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("", include("tasks.urls")),
+    path("", include("reports.urls")),
+    path("units/", include("units.urls")),
+]

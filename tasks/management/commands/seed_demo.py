@@ -1,0 +1,83 @@
+import os
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from tasks.demo.history import plan_steps
+from tasks.models import Task, WorkPlan
+from tasks.services import task_record_progress
+from units.models import Membership, Unit
+from units.services import membership_set
+
+DEMO_DOMAIN = "plan-portal.example"
+
+
+class Command(BaseCommand):
+    help = "Create the demo accounts and the 2020 progress history. Safe to run again."
+
+    def handle(self, *args, **options):
+        password = os.environ.get("DEMO_PASSWORD") or settings.DEMO_PASSWORD_DEFAULT
+        if not WorkPlan.objects.filter(year=2020).exists():
+            call_command("load_plan", stdout=self.stdout)
+        with transaction.atomic():
+            accounts = self._accounts(password)
+        with transaction.atomic():
+            written = self._history()
+        self.stdout.write(self.style.SUCCESS(f"Demo history: {written} update(s) written."))
+        self.stdout.write("")
+        self.stdout.write(self.style.MIGRATE_HEADING(f"Demo accounts (password: {password})"))
+        for username, label in accounts:
+            self.stdout.write(f"  {username:<16} {label}")
+
+    def _user(self, username: str, password: str, **fields):
+        User = get_user_model()
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(username=username, email=f"{username}@{DEMO_DOMAIN}", **fields)
+            # Only on creation: a second run must not change anything.
+            user.set_password(password)
+            user.save()
+        return user
+
+    def _accounts(self, password: str) -> list[tuple[str, str]]:
+        accounts = []
+        self._user("admin", password, is_staff=True, is_superuser=True, first_name="Quản trị hệ thống")
+        accounts.append(("admin", "superuser"))
+        leadership, _ = Group.objects.get_or_create(name=settings.LEADERSHIP_GROUP)
+        lanhdao = self._user("lanhdao", password, first_name="Lãnh đạo Tổng cục")
+        lanhdao.groups.add(leadership)
+        accounts.append(("lanhdao", "Leadership"))
+        for unit in Unit.objects.internal().order_by("sort_order", "code"):
+            staff = self._user(unit.code.lower(), password, first_name=f"Chuyên viên {unit.name}")
+            membership_set(user=staff, unit=unit, role=Membership.Role.STAFF)
+            head = self._user(f"{unit.code.lower()}-head", password, first_name=f"Lãnh đạo {unit.name}")
+            membership_set(user=head, unit=unit, role=Membership.Role.HEAD)
+            accounts.append((staff.username, f"staff, {unit.code}"))
+            accounts.append((head.username, f"head, {unit.code}"))
+        return accounts
+
+    def _history(self) -> int:
+        User = get_user_model()
+        users = {user.username: user for user in User.objects.filter(memberships__isnull=False)}
+        written = 0
+        tasks = Task.objects.filter(plan__year=2020, updates__isnull=True).select_related("lead_unit")
+        for task in tasks.order_by("code"):
+            staff = users.get(task.lead_unit.code.lower())
+            head = users.get(f"{task.lead_unit.code.lower()}-head")
+            if staff is None or head is None:
+                continue
+            for step in plan_steps(task.code, expected_output=task.expected_output):
+                task_record_progress(
+                    task=task,
+                    author=head if step.by_head else staff,
+                    status=step.status,
+                    progress=step.progress,
+                    note=step.note,
+                    recorded_at=step.at,
+                )
+                written += 1
+        return written

@@ -1,0 +1,310 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from plan_portal.text import normalize_search
+
+
+class Status(models.TextChoices):
+    """Stable keys: they appear in URLs, exports and reports."""
+
+    NOT_STARTED = "not_started", _("Not started")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    ON_HOLD = "on_hold", _("On hold")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# Statuses that still count as work to do (overdue / at risk apply to them).
+OPEN_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS, Status.ON_HOLD)
+# Statuses that need a note saying why.
+STATUSES_NEEDING_REASON = (Status.ON_HOLD, Status.CANCELLED)
+
+
+class Field(models.TextChoices):
+    """The Directorate's fields of work (nhóm nhiệm vụ / lĩnh vực)."""
+
+    LEGAL = "legal", _("Legal framework")
+    GENERAL = "general", _("General coordination")
+    STANDARDS = "standards", _("Standards")
+    METROLOGY = "metrology", _("Metrology")
+    QUALITY = "quality", _("Quality and inspection")
+    CONFORMITY = "conformity", _("Conformity assessment")
+    BARCODES = "barcodes", _("Barcodes and traceability")
+    PRODUCTIVITY = "productivity", _("Productivity and quality")
+    INTERNATIONAL = "international", _("International cooperation")
+    ADMINISTRATION = "administration", _("Internal administration")
+
+
+class WorkPlan(models.Model):
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    title = models.CharField(_("title"), max_length=255)
+    title_en = models.CharField(_("title (English)"), max_length=255, blank=True)
+    decision_ref = models.CharField(
+        _("decision reference"),
+        max_length=128,
+        blank=True,
+        help_text=_("Number and date of the decision issuing the plan, e.g. 350/QĐ-TĐC ngày 24/02/2021."),
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    description = models.TextField(_("description"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("work plan")
+        verbose_name_plural = _("work plans")
+        ordering = ["-year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=models.F("start_date")),
+                name="workplan_end_after_start",
+                violation_error_message=_("The plan cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=2000, year__lte=2100),
+                name="workplan_year_range",
+                violation_error_message=_("The year must be between 2000 and 2100."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or str(self.year)
+
+
+class TaskQuerySet(models.QuerySet):
+    """Filters only; figures live in tasks.selectors."""
+
+    def for_plan(self, plan):
+        return self.filter(plan=plan)
+
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def overdue(self, *, on):
+        return self.open().filter(due_date__lt=on)
+
+    def led_by(self, unit):
+        return self.filter(lead_unit=unit)
+
+    def coordinated_by(self, unit):
+        return self.filter(coordinations__unit=unit)
+
+    def for_unit(self, unit):
+        """Tasks a unit leads or coordinates (no duplicates)."""
+        return self.filter(Q(lead_unit=unit) | Q(pk__in=TaskCoordination.objects.filter(unit=unit).values("task")))
+
+
+class Task(models.Model):
+    plan = models.ForeignKey(WorkPlan, verbose_name=_("work plan"), on_delete=models.PROTECT, related_name="tasks")
+    code = models.CharField(_("code"), max_length=32, help_text=_("Unique within the plan, e.g. NV-2020-01."))
+    title = models.CharField(_("title (Vietnamese)"), max_length=500)
+    title_en = models.CharField(_("title (English)"), max_length=500, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    field = models.CharField(_("field"), max_length=16, choices=Field.choices)
+    lead_unit = models.ForeignKey(
+        "units.Unit",
+        verbose_name=_("lead unit"),
+        on_delete=models.PROTECT,
+        related_name="led_tasks",
+    )
+    coordinating_units = models.ManyToManyField(
+        "units.Unit",
+        verbose_name=_("coordinating units"),
+        through="TaskCoordination",
+        related_name="coordinated_tasks",
+        blank=True,
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent task"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="subtasks",
+    )
+    legal_basis = models.TextField(_("legal basis"), blank=True)
+    expected_output = models.TextField(_("expected output"), blank=True)
+    expected_output_en = models.TextField(_("expected output (English)"), blank=True)
+    source_quote = models.TextField(
+        _("source quote"),
+        blank=True,
+        help_text=_("The sentence of the announcement this task comes from."),
+    )
+    start_date = models.DateField(_("start date"))
+    due_date = models.DateField(_("due date"))
+    # Current state. Written only by tasks.services.task_record_progress, always
+    # equal to the latest ProgressUpdate.
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NOT_STARTED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    last_update_at = models.DateTimeField(_("last update"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Optimistic concurrency: a form carries the version it was shown with.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    search_text = models.TextField(editable=False, blank=True, default="")
+
+    # The journal is the history of status and progress; the audit trail is
+    # kept for the plan's own fields (title, dates, units...).
+    history = HistoricalRecords(
+        excluded_fields=[
+            "status",
+            "progress",
+            "completed_at",
+            "last_update_at",
+            "updated_at",
+            "version",
+            "search_text",
+        ]
+    )
+    objects = TaskQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        ordering = ["plan", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "code"],
+                name="task_unique_code_in_plan",
+                violation_error_message=_("A task with this code already exists in this plan."),
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__gte=0, progress__lte=100),
+                name="task_progress_0_100",
+                violation_error_message=_("Progress must be between 0 and 100."),
+            ),
+            models.CheckConstraint(
+                condition=Q(due_date__gte=models.F("start_date")),
+                name="task_due_after_start",
+                violation_error_message=_("The due date cannot be before the start date."),
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status=Status.COMPLETED, progress=100, completed_at__isnull=False)
+                    | (~Q(status=Status.COMPLETED) & Q(completed_at__isnull=True))
+                ),
+                name="task_completed_consistent",
+                violation_error_message=_("A completed task has progress 100 and a completion time."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values),
+                name="task_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("pk")),
+                name="task_not_own_parent",
+                violation_error_message=_("A task cannot be its own parent."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["plan", "status"], name="task_plan_status_idx"),
+            models.Index(fields=["plan", "due_date"], name="task_plan_due_idx"),
+            models.Index(fields=["plan", "field"], name="task_plan_field_idx"),
+            models.Index(fields=["lead_unit", "status"], name="task_lead_status_idx"),
+            models.Index(fields=["last_update_at"], name="task_last_update_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.title}"
+
+    def save(self, *args, **kwargs):
+        self.search_text = normalize_search(" ".join([self.code, self.title, self.title_en, self.description]))
+        super().save(*args, **kwargs)
+
+
+class TaskCoordination(models.Model):
+    """A unit that coordinates a task (đơn vị phối hợp)."""
+
+    task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="coordinations")
+    # PROTECT: a unit that coordinates tasks cannot be deleted; deactivate it.
+    unit = models.ForeignKey(
+        "units.Unit",
+        verbose_name=_("unit"),
+        on_delete=models.PROTECT,
+        related_name="coordinations",
+    )
+
+    class Meta:
+        verbose_name = _("coordinating unit")
+        verbose_name_plural = _("coordinating units")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "unit"],
+                name="coordination_unique_task_unit",
+                violation_error_message=_("This unit already coordinates this task."),
+            ),
+        ]
+        indexes = [models.Index(fields=["unit", "task"], name="coordination_unit_task_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.task.code} ← {self.unit.code}"
+
+
+class ProgressUpdate(models.Model):
+    """Append-only journal of progress updates (cập nhật tiến độ).
+
+    `previous_status` / `previous_progress` record the task's state just before
+    this update, so figures "as of a date" and week-by-week deltas are simple
+    SQL aggregates instead of window scans over the whole journal.
+    """
+
+    task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.PROTECT, related_name="updates")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="progress_updates",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), help_text=_("When the update took effect."))
+    created_at = models.DateTimeField(_("entered at"), auto_now_add=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"))
+    note = models.TextField(_("note"), max_length=4000)
+    previous_status = models.CharField(_("previous status"), max_length=16, choices=Status.choices)
+    previous_progress = models.PositiveSmallIntegerField(_("previous progress (%)"))
+
+    class Meta:
+        verbose_name = _("progress update")
+        verbose_name_plural = _("progress updates")
+        ordering = ["-recorded_at", "-id"]
+        get_latest_by = ["recorded_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__gte=0, progress__lte=100),
+                name="update_progress_0_100",
+                violation_error_message=_("Progress must be between 0 and 100."),
+            ),
+            models.CheckConstraint(
+                condition=Q(previous_progress__gte=0, previous_progress__lte=100),
+                name="update_previous_progress_0_100",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=Status.COMPLETED) | Q(progress=100),
+                name="update_completed_is_100",
+                violation_error_message=_("A completed task has progress 100."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values) & Q(previous_status__in=Status.values),
+                name="update_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["task", "-recorded_at", "-id"], name="update_task_recorded_idx"),
+            models.Index(fields=["recorded_at"], name="update_recorded_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task.code} @ {self.recorded_at:%Y-%m-%d}: {self.status} {self.progress}%"
+
+    @property
+    def status_changed(self) -> bool:
+        return self.status != self.previous_status
+
+    @property
+    def progress_delta(self) -> int:
+        return self.progress - self.previous_progress

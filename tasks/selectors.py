@@ -1,0 +1,436 @@
+"""Reads of the work plan: querysets with everything a page needs applied
+inside, and the plan's figures as of any date, computed in the database.
+
+The state "as of" a date is rebuilt from the journal (ProgressUpdate), never
+from the task's current fields, except when the date is today or later, where
+the two are equal by construction (tasks.services keeps them in step) and the
+fields are cheaper to read.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncDate, TruncWeek
+from django.utils import timezone
+
+from units.models import Unit
+from units.selectors import user_unit_ids
+
+from .models import OPEN_STATUSES, ProgressUpdate, Status, Task, TaskCoordination, WorkPlan
+
+# The four-way classification used by Vietnamese government reports, plus
+# cancelled tasks, which stand outside it.
+STATE_COMPLETED_ON_TIME = "completed_on_time"
+STATE_COMPLETED_LATE = "completed_late"
+STATE_OPEN_WITHIN_DEADLINE = "open_within_deadline"
+STATE_OPEN_OVERDUE = "open_overdue"
+STATE_CANCELLED = "cancelled"
+FOUR_WAY_STATES = (STATE_COMPLETED_ON_TIME, STATE_COMPLETED_LATE, STATE_OPEN_WITHIN_DEADLINE, STATE_OPEN_OVERDUE)
+
+# Keys of the `counts` object (dashboard JSON, weekly report snapshot).
+COUNT_KEYS = (
+    "total",
+    "completed_on_time",
+    "completed_late",
+    "open_within_deadline",
+    "open_overdue",
+    "not_started",
+    "in_progress",
+    "on_hold",
+    "cancelled",
+    "at_risk",
+    "stale",
+)
+# Stale applies to work that should be moving; a task on hold is paused on purpose.
+STALE_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS)
+
+
+def local_tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def local_today() -> date:
+    return timezone.localdate()
+
+
+def day_start(day: date) -> datetime:
+    """00:00 of a day in the agency's time zone, as an aware datetime."""
+    return datetime.combine(day, time.min, tzinfo=local_tz())
+
+
+def cutoff_for(as_of: date) -> datetime:
+    """Updates recorded before this instant count for `as_of` (so the whole day counts)."""
+    return day_start(as_of + timedelta(days=1))
+
+
+class DaysBetween(Func):
+    """Whole days from the second date to the first, on PostgreSQL and SQLite."""
+
+    arity = 2
+    output_field = IntegerField()
+
+    def as_sql(self, compiler, connection, **extra_context):  # PostgreSQL: date - date is an integer
+        lhs, lhs_params = compiler.compile(self.source_expressions[0])
+        rhs, rhs_params = compiler.compile(self.source_expressions[1])
+        return f"({lhs} - {rhs})", (*lhs_params, *rhs_params)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        lhs, lhs_params = compiler.compile(self.source_expressions[0])
+        rhs, rhs_params = compiler.compile(self.source_expressions[1])
+        return f"CAST(ROUND(julianday({lhs}) - julianday({rhs})) AS INTEGER)", (*lhs_params, *rhs_params)
+
+
+def expected_progress(*, as_of: date):
+    """The elapsed share of the task's start-to-due period, in percent (0-100)."""
+    elapsed = DaysBetween(Value(as_of), F("start_date"))
+    span = DaysBetween(F("due_date"), F("start_date"))
+    return Case(
+        When(due_date__lte=as_of, then=Value(100.0)),
+        When(start_date__gte=as_of, then=Value(0.0)),
+        default=Value(100.0) * elapsed / span,
+        output_field=FloatField(),
+    )
+
+
+def task_annotate_as_of(qs: QuerySet[Task], *, as_of: date | None = None) -> QuerySet[Task]:
+    """Annotate each task with its state as of the end of `as_of` (default today).
+
+    Adds: `s_status`, `s_progress`, `s_last_update`, `s_completed_at`,
+    `s_expected` (expected progress), `s_state` (one of FOUR_WAY_STATES or
+    "cancelled"), and booleans `s_overdue`, `s_at_risk`, `s_stale`.
+
+    Rules: no update by then means not started; a completed task was completed
+    when its final run of "completed" updates began; an open task is overdue
+    when its due date is before `as_of`; at risk when open and its progress is
+    more than AT_RISK_MARGIN points below the expected progress; stale when
+    not started or in progress and not updated for STALE_AFTER_DAYS days.
+    """
+    today = local_today()
+    as_of = as_of or today
+    if as_of >= today:
+        qs = qs.annotate(
+            s_status=F("status"),
+            s_progress=F("progress"),
+            s_last_update=F("last_update_at"),
+            s_completed_at=F("completed_at"),
+        )
+    else:
+        cutoff = cutoff_for(as_of)
+        journal = ProgressUpdate.objects.filter(task=OuterRef("pk"), recorded_at__lt=cutoff).order_by(
+            "-recorded_at", "-id"
+        )
+        run_starts = journal.filter(status=Status.COMPLETED).exclude(previous_status=Status.COMPLETED)
+        qs = qs.annotate(
+            s_status=Coalesce(
+                Subquery(journal.values("status")[:1]), Value(Status.NOT_STARTED), output_field=CharField()
+            ),
+            s_progress=Coalesce(Subquery(journal.values("progress")[:1]), Value(0), output_field=IntegerField()),
+            s_last_update=Subquery(journal.values("recorded_at")[:1], output_field=DateTimeField()),
+            s_completed_at=Subquery(run_starts.values("recorded_at")[:1], output_field=DateTimeField()),
+        )
+    open_q = Q(s_status__in=OPEN_STATUSES)
+    stale_since = day_start(as_of - timedelta(days=settings.STALE_AFTER_DAYS - 1))
+    return qs.annotate(
+        s_completed_on=TruncDate("s_completed_at", tzinfo=local_tz()),
+        s_expected=expected_progress(as_of=as_of),
+    ).annotate(
+        s_state=Case(
+            When(Q(s_status=Status.COMPLETED, s_completed_on__lte=F("due_date")), then=Value(STATE_COMPLETED_ON_TIME)),
+            When(s_status=Status.COMPLETED, then=Value(STATE_COMPLETED_LATE)),
+            When(s_status=Status.CANCELLED, then=Value(STATE_CANCELLED)),
+            When(due_date__lt=as_of, then=Value(STATE_OPEN_OVERDUE)),
+            default=Value(STATE_OPEN_WITHIN_DEADLINE),
+            output_field=CharField(),
+        ),
+        s_overdue=Case(
+            When(open_q & Q(due_date__lt=as_of), then=Value(True)), default=Value(False), output_field=BooleanField()
+        ),
+        s_at_risk=Case(
+            When(open_q & Q(s_expected__gt=F("s_progress") + settings.AT_RISK_MARGIN), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+        s_stale=Case(
+            When(
+                Q(s_status__in=STALE_STATUSES)
+                & (
+                    Q(s_last_update__lt=stale_since)
+                    | Q(s_last_update__isnull=True, start_date__lte=as_of - timedelta(days=settings.STALE_AFTER_DAYS))
+                ),
+                then=Value(True),
+            ),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+    )
+
+
+def count_aggregates() -> dict:
+    """Conditional aggregates over a queryset annotated by task_annotate_as_of."""
+    aggregates = {"total": Count("pk")}
+    for state in FOUR_WAY_STATES:
+        aggregates[state] = Count("pk", filter=Q(s_state=state))
+    for status in (Status.NOT_STARTED, Status.IN_PROGRESS, Status.ON_HOLD, Status.CANCELLED):
+        aggregates[str(status)] = Count("pk", filter=Q(s_status=status))
+    aggregates["at_risk"] = Count("pk", filter=Q(s_at_risk=True))
+    aggregates["stale"] = Count("pk", filter=Q(s_stale=True))
+    aggregates["average_progress"] = Avg("s_progress", filter=~Q(s_status=Status.CANCELLED))
+    return aggregates
+
+
+def _clean_counts(row: dict) -> tuple[dict, float]:
+    counts = {key: int(row.get(key) or 0) for key in COUNT_KEYS}
+    average = row.get("average_progress")
+    return counts, round(float(average), 1) if average is not None else 0.0
+
+
+@dataclass(frozen=True)
+class PlanFigures:
+    plan: WorkPlan
+    as_of: date
+    counts: dict
+    average_progress: float
+    by_unit: list[dict]
+    by_field: list[dict]
+
+
+def plan_default_as_of(*, plan: WorkPlan) -> date:
+    return local_today()
+
+
+def plan_figures(*, plan: WorkPlan, as_of: date, tasks: QuerySet[Task] | None = None) -> PlanFigures:
+    """Headline counts, per lead unit and per field, as of a date. Three queries."""
+    from .models import Field
+
+    base = tasks if tasks is not None else Task.objects.filter(plan=plan)
+    annotated = task_annotate_as_of(base.order_by(), as_of=as_of)
+    counts, average = _clean_counts(annotated.aggregate(**count_aggregates()))
+
+    by_unit = []
+    for row in (
+        annotated.values("lead_unit__code", "lead_unit__name", "lead_unit__name_en", "lead_unit__sort_order")
+        .annotate(**count_aggregates())
+        .order_by("lead_unit__sort_order", "lead_unit__code")
+    ):
+        unit_counts, unit_average = _clean_counts(row)
+        by_unit.append(
+            {
+                "unit": row["lead_unit__code"],
+                "name": row["lead_unit__name"],
+                "name_en": row["lead_unit__name_en"],
+                **unit_counts,
+                "average_progress": unit_average,
+            }
+        )
+
+    labels = dict(Field.choices)
+    by_field = []
+    for row in annotated.values("field").annotate(**count_aggregates()).order_by("field"):
+        field_counts, field_average = _clean_counts(row)
+        by_field.append(
+            {
+                "field": row["field"],
+                "label": str(labels.get(row["field"], row["field"])),
+                **field_counts,
+                "average_progress": field_average,
+            }
+        )
+    return PlanFigures(
+        plan=plan, as_of=as_of, counts=counts, average_progress=average, by_unit=by_unit, by_field=by_field
+    )
+
+
+def week_bounds(day: date) -> tuple[date, date]:
+    """Monday and Sunday of the ISO week containing `day`."""
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+def plan_burnup(*, plan: WorkPlan, until: date, tasks: QuerySet[Task] | None = None) -> list[dict]:
+    """Week by week through the plan: tasks completed, tasks due and average progress.
+
+    Built from the journal's stored deltas (previous_status/previous_progress)
+    summed per week in the database: two queries whatever the data size.
+    """
+    base = tasks if tasks is not None else Task.objects.filter(plan=plan)
+    tz = local_tz()
+    first_monday, _ = week_bounds(plan.start_date)
+    last_day = min(plan.end_date, until)
+    if last_day < first_monday:
+        return []
+
+    done = Q(status=Status.COMPLETED)
+    was_done = Q(previous_status=Status.COMPLETED)
+    cancelled = Q(status=Status.CANCELLED)
+    was_cancelled = Q(previous_status=Status.CANCELLED)
+    deltas = (
+        ProgressUpdate.objects.filter(task__in=base.values("pk"), recorded_at__lt=cutoff_for(last_day))
+        .annotate(week=TruncWeek("recorded_at", tzinfo=tz))
+        .values("week")
+        .annotate(
+            completed_delta=Sum(
+                Case(
+                    When(done & ~was_done, then=1),
+                    When(was_done & ~done, then=-1),
+                    default=0,
+                    output_field=IntegerField(),
+                )
+            ),
+            cancelled_delta=Sum(
+                Case(
+                    When(cancelled & ~was_cancelled, then=1),
+                    When(was_cancelled & ~cancelled, then=-1),
+                    default=0,
+                    output_field=IntegerField(),
+                )
+            ),
+            # Sum of progress over tasks that are not cancelled.
+            progress_delta=Sum(
+                Case(
+                    When(~cancelled & ~was_cancelled, then=F("progress") - F("previous_progress")),
+                    When(cancelled & ~was_cancelled, then=-F("previous_progress")),
+                    When(~cancelled & was_cancelled, then=F("progress")),
+                    default=0,
+                    output_field=IntegerField(),
+                )
+            ),
+        )
+        .order_by("week")
+    )
+    by_week = {_as_date(row["week"]): row for row in deltas}
+    due_rows = base.order_by().annotate(week=TruncWeek("due_date")).values("week").annotate(n=Count("pk"))
+    due_by_week = {_as_date(row["week"]): row["n"] for row in due_rows}
+    total = base.count() if tasks is not None else Task.objects.filter(plan=plan).count()
+
+    weeks = []
+    completed = cancelled_n = progress_sum = 0
+    due = sum(n for week, n in due_by_week.items() if week < first_monday)
+    monday = first_monday
+    while monday <= last_day:
+        row = by_week.get(monday)
+        if row:
+            completed += row["completed_delta"] or 0
+            cancelled_n += row["cancelled_delta"] or 0
+            progress_sum += row["progress_delta"] or 0
+        due += due_by_week.get(monday, 0)
+        active = total - cancelled_n
+        iso = monday.isocalendar()
+        weeks.append(
+            {
+                "week": f"{iso.year}-W{iso.week:02d}",
+                "start": monday.isoformat(),
+                "end": (monday + timedelta(days=6)).isoformat(),
+                "completed": completed,
+                "due": due,
+                "average_progress": round(progress_sum / active, 1) if active else 0.0,
+            }
+        )
+        monday += timedelta(days=7)
+    return weeks
+
+
+def _as_date(value) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    return value
+
+
+def plan_updates_between(*, plan: WorkPlan, start: date, end: date) -> QuerySet[ProgressUpdate]:
+    """Updates that took effect from `start` to `end` inclusive (local days)."""
+    return (
+        ProgressUpdate.objects.filter(
+            task__plan=plan, recorded_at__gte=day_start(start), recorded_at__lt=cutoff_for(end)
+        )
+        .select_related("task", "task__lead_unit", "author")
+        .order_by("-recorded_at", "-id")
+    )
+
+
+def plan_week_activity(*, plan: WorkPlan, start: date, end: date) -> dict:
+    """How many updates, status changes and completions a period saw. One query."""
+    return ProgressUpdate.objects.filter(
+        task__plan=plan, recorded_at__gte=day_start(start), recorded_at__lt=cutoff_for(end)
+    ).aggregate(
+        updates=Count("pk"),
+        status_changes=Count("pk", filter=~Q(status=F("previous_status"))),
+        completed=Count("pk", filter=Q(status=Status.COMPLETED) & ~Q(previous_status=Status.COMPLETED)),
+        tasks_updated=Count("task", distinct=True),
+    )
+
+
+def plan_units_not_updated(*, plan: WorkPlan, start: date, end: date) -> QuerySet[Unit]:
+    """Lead units with tasks in progress (as of `end`) whose tasks got no update in the period."""
+    in_progress = task_annotate_as_of(Task.objects.filter(plan=plan), as_of=end).filter(s_status=Status.IN_PROGRESS)
+    updated = ProgressUpdate.objects.filter(
+        task__plan=plan,
+        task__lead_unit=OuterRef("pk"),
+        recorded_at__gte=day_start(start),
+        recorded_at__lt=cutoff_for(end),
+    )
+    return (
+        Unit.objects.filter(pk__in=in_progress.values("lead_unit"))
+        .annotate(posted=Exists(updated))
+        .filter(posted=False)
+        .order_by("sort_order", "code")
+    )
+
+
+# --- permissions and lists -----------------------------------------------
+
+
+def task_user_can_record_progress(*, user, task: Task) -> bool:
+    """Staff and heads of the lead unit or of a coordinating unit may post updates."""
+    unit_ids = user_unit_ids(user)
+    if not unit_ids:
+        return False
+    if task.lead_unit_id in unit_ids:
+        return True
+    return TaskCoordination.objects.filter(task_id=task.pk, unit_id__in=unit_ids).exists()
+
+
+def task_annotate_can_update(qs: QuerySet[Task], *, user) -> QuerySet[Task]:
+    """Adds `can_update` to every row in the same query (for lists)."""
+    unit_ids = list(user_unit_ids(user))
+    if not unit_ids:
+        return qs.annotate(can_update=Value(False, output_field=BooleanField()))
+    return qs.annotate(
+        can_update=Case(
+            When(lead_unit_id__in=unit_ids, then=Value(True)),
+            When(
+                Exists(TaskCoordination.objects.filter(task=OuterRef("pk"), unit_id__in=unit_ids)),
+                then=Value(True),
+            ),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+
+
+def plan_get_current() -> WorkPlan | None:
+    """The plan of the current year, else the latest one."""
+    year = local_today().year
+    return WorkPlan.objects.filter(year=year).first() or WorkPlan.objects.order_by("-year").first()

@@ -1,0 +1,194 @@
+"""Writes to the work plan. Every change of a task's status or progress goes
+through `task_record_progress`, so the task always equals its latest update."""
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import STATUSES_NEEDING_REASON, ProgressUpdate, Status, Task
+from .selectors import task_user_can_record_progress
+
+NOTE_MAX_LENGTH = 4000
+# Clock skew allowed between the web servers and the database.
+_FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+class TaskVersionConflict(Exception):
+    """The task changed since the form was shown. Carries the current task."""
+
+    def __init__(self, task: Task):
+        super().__init__(f"task {task.pk} is at version {task.version}")
+        self.task = task
+
+
+def _validate_update(*, task: Task, status: str, progress: int, note: str, recorded_at: datetime, latest_at):
+    errors: dict[str, list[str]] = {}
+    if status not in Status.values:
+        errors.setdefault("status", []).append(_("Choose a valid status."))
+    if not isinstance(progress, int) or not 0 <= progress <= 100:
+        errors.setdefault("progress", []).append(_("Progress must be a whole number between 0 and 100."))
+    elif status == Status.COMPLETED and progress != 100:
+        errors.setdefault("progress", []).append(_("A completed task has progress 100%."))
+    note = (note or "").strip()
+    if not note:
+        if status in STATUSES_NEEDING_REASON:
+            errors.setdefault("note", []).append(_("Say why the task is on hold or cancelled."))
+        else:
+            errors.setdefault("note", []).append(_("Write a note on what was done."))
+    elif len(note) > NOTE_MAX_LENGTH:
+        errors.setdefault("note", []).append(
+            _("The note is too long (%(length)d characters; at most %(max)d).")
+            % {"length": len(note), "max": NOTE_MAX_LENGTH}
+        )
+    if recorded_at > timezone.now() + _FUTURE_TOLERANCE:
+        errors.setdefault("__all__", []).append(_("An update cannot take effect in the future."))
+    if latest_at is not None and recorded_at < latest_at:
+        errors.setdefault("__all__", []).append(_("An update cannot take effect before the task's latest update."))
+    if errors:
+        raise ValidationError(errors)
+    return note
+
+
+@transaction.atomic
+def task_record_progress(
+    *,
+    task: Task,
+    author,
+    status: str,
+    progress: int,
+    note: str,
+    expected_version: int | None = None,
+    recorded_at: datetime | None = None,
+    check_permission: bool = True,
+) -> ProgressUpdate:
+    """Append a progress update and move the task to its new state, atomically.
+
+    Guarantees: the task's status, progress, completed_at and last_update_at
+    equal the new latest update; `version` goes up by one; nothing is written
+    on any refusal.
+
+    Raises PermissionDenied (author not in the lead or a coordinating unit),
+    TaskVersionConflict (expected_version is stale: someone else updated the
+    task meanwhile) and ValidationError (keyed by form field).
+    """
+    if check_permission and not task_user_can_record_progress(user=author, task=task):
+        raise PermissionDenied(_("Only staff of the lead or a coordinating unit can update this task."))
+    # Lock the row so two writers queue; the version check below then tells
+    # the second one it is stale instead of silently overwriting.
+    current = Task.objects.select_for_update().get(pk=task.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise TaskVersionConflict(current)
+    recorded_at = recorded_at or timezone.now()
+    note = _validate_update(
+        task=current,
+        status=status,
+        progress=progress,
+        note=note,
+        recorded_at=recorded_at,
+        latest_at=current.last_update_at,
+    )
+
+    update = ProgressUpdate.objects.create(
+        task=current,
+        author=author,
+        recorded_at=recorded_at,
+        status=status,
+        progress=progress,
+        note=note,
+        previous_status=current.status,
+        previous_progress=current.progress,
+    )
+    if status == Status.COMPLETED:
+        # Completed on the day the final run of "completed" updates began.
+        completed_at = current.completed_at if current.status == Status.COMPLETED else recorded_at
+    else:
+        completed_at = None
+    # A queryset update, not save(): the field audit trail (simple_history)
+    # records plan edits, while the journal above records progress.
+    changed = Task.objects.filter(pk=current.pk, version=current.version).update(
+        status=status,
+        progress=progress,
+        completed_at=completed_at,
+        last_update_at=recorded_at,
+        version=current.version + 1,
+        updated_at=timezone.now(),
+    )
+    if changed != 1:  # pragma: no cover - the row lock makes this unreachable on PostgreSQL
+        raise TaskVersionConflict(Task.objects.get(pk=current.pk))
+    task.status, task.progress, task.completed_at = status, progress, completed_at
+    task.last_update_at, task.version = recorded_at, current.version + 1
+    return update
+
+
+def _parse_date(value):
+    from datetime import date
+
+    return value if isinstance(value, date) or value is None else date.fromisoformat(value)
+
+
+@transaction.atomic
+def plan_sync(*, data: dict) -> dict[str, int]:
+    """Create or update a work plan and its tasks from a data dict.
+
+    Idempotent: unchanged rows are not saved (no audit rows, no version bump).
+    Only the plan's own fields are touched: status and progress belong to the
+    journal and are never set here.
+    """
+    from plan_portal.sync import save_if_changed
+    from units.models import Unit
+
+    from .models import TaskCoordination, WorkPlan
+
+    stats = {"created": 0, "updated": 0, "unchanged": 0}
+    plan = WorkPlan.objects.filter(year=data["year"]).first() or WorkPlan(year=data["year"])
+    save_if_changed(
+        plan,
+        {
+            "title": data["title"],
+            "title_en": data.get("title_en", ""),
+            "decision_ref": data.get("decision_ref", ""),
+            "start_date": _parse_date(data["start_date"]),
+            "end_date": _parse_date(data["end_date"]),
+            "description": data.get("description", ""),
+        },
+    )
+    units = {unit.code: unit for unit in Unit.objects.all()}
+    unknown = sorted(
+        {row["lead_unit"] for row in data["tasks"] if row["lead_unit"] not in units}
+        | {code for row in data["tasks"] for code in row.get("coordinating_units", []) if code not in units}
+    )
+    if unknown:
+        raise ValidationError(_("Unknown unit code(s): %(codes)s") % {"codes": ", ".join(unknown)})
+
+    tasks = {task.code: task for task in Task.objects.filter(plan=plan)}
+    # Parents before sub-tasks.
+    for row in sorted(data["tasks"], key=lambda r: (bool(r.get("parent")), r["code"])):
+        task = tasks.get(row["code"]) or Task(plan=plan, code=row["code"])
+        created = task.pk is None
+        values = {
+            "title": row["title"],
+            "title_en": row.get("title_en", ""),
+            "description": row.get("description", ""),
+            "field": row["field"],
+            "lead_unit": units[row["lead_unit"]],
+            "parent": tasks[row["parent"]] if row.get("parent") else None,
+            "legal_basis": row.get("legal_basis", ""),
+            "expected_output": row.get("expected_output", ""),
+            "expected_output_en": row.get("expected_output_en", ""),
+            "source_quote": row.get("source_quote", ""),
+            "start_date": _parse_date(row["start_date"]),
+            "due_date": _parse_date(row["due_date"]),
+        }
+        changed = save_if_changed(task, values)
+        tasks[task.code] = task
+        wanted = {units[code].pk for code in row.get("coordinating_units", [])}
+        have = set(TaskCoordination.objects.filter(task=task).values_list("unit_id", flat=True))
+        if wanted != have:
+            TaskCoordination.objects.filter(task=task, unit_id__in=have - wanted).delete()
+            TaskCoordination.objects.bulk_create([TaskCoordination(task=task, unit_id=pk) for pk in wanted - have])
+            changed = True
+        stats["created" if created else ("updated" if changed else "unchanged")] += 1
+    return stats
