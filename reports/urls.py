@@ -1,5 +1,7 @@
-from django.urls import path  # noqa: F401
+from .dashboard_urls import urlpatterns as dashboard_urlpatterns
+from .report_urls import urlpatterns as report_urlpatterns
 
 app_name = "reports"
 
-urlpatterns: list = []
+# Two files so the dashboard and the weekly reports can grow independently.
+urlpatterns = [*dashboard_urlpatterns, *report_urlpatterns]
