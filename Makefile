@@ -11,7 +11,7 @@ PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= plan_portal.settings.local
 # Debian packages: gettext (compile translations), Pango (WeasyPrint PDFs),
 # DejaVu fonts (fallback glyphs), poppler (PDF checks), Node.js (front-end assets).
-SYSTEM_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils nodejs npm
+SYSTEM_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
 TEST_SYSTEM_PACKAGES := chromium
 
 .PHONY: run test setup setup-test system-deps system-deps-test assets messages migrate demo worker beat lint format check clean
@@ -36,6 +36,8 @@ system-deps:
 	  echo "Installing Debian packages:" $$missing; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
+	@# Node.js may come from elsewhere than Debian: look for the commands, not the packages.
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm; }
 
 system-deps-test:
 	@missing=$$(for p in $(TEST_SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \

@@ -75,3 +75,12 @@ def test_the_sign_in_page_is_in_vietnamese_by_default_and_english_on_request(cli
     assert "Đăng nhập" in page
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert "Sign in" in client.get(reverse("login")).content.decode()
+
+
+def test_every_message_has_a_vietnamese_translation():
+    import polib
+
+    po = polib.pofile(str(ROOT / "locale" / "vi" / "LC_MESSAGES" / "django.po"))
+    missing = [entry.msgid for entry in po.untranslated_entries()]
+    fuzzy = [entry.msgid for entry in po.fuzzy_entries()]
+    assert (missing, fuzzy) == ([], [])
