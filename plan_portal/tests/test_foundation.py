@@ -84,3 +84,19 @@ def test_every_message_has_a_vietnamese_translation():
     missing = [entry.msgid for entry in po.untranslated_entries()]
     fuzzy = [entry.msgid for entry in po.fuzzy_entries()]
     assert (missing, fuzzy) == ([], [])
+
+
+def test_production_settings_pass_the_deployment_checks():
+    # The browser tests' DJANGO_ALLOW_ASYNC_UNSAFE must not leak into a production check.
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="plan_portal.settings.production", SECRET_KEY="x" * 20 + "-Ab3$kQ9!zR7#mW2&pL5" * 3
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
