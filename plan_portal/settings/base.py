@@ -244,6 +244,11 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# WhiteNoise serves static files straight from the finders (no collectstatic)
+# outside production; production.py turns this off and uses the manifest.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+
 # --- Reports (weekly reports, issue 5) -------------------------------------
 # Extra addresses that receive every weekly report besides Leadership, e.g.
 # REPORT_EXTRA_RECIPIENTS=van-thu@tcvn.gov.vn,vanphong@tcvn.gov.vn
