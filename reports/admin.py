@@ -1,9 +1,9 @@
 from django.contrib import admin, messages
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .models import ReminderLog, WeeklyReport
+from .services import weekly_report_enqueue_on_commit
 
 
 @admin.register(WeeklyReport)
@@ -20,11 +20,9 @@ class WeeklyReportAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Rebuild the selected reports"))
     def rebuild(self, request, queryset):
-        from .tasks import build_weekly_report_task
-
         rows = list(queryset.values_list("plan_id", "iso_year", "iso_week"))
         for plan_id, year, week in rows:
-            transaction.on_commit(lambda a=(plan_id, year, week): build_weekly_report_task.delay(*a))
+            weekly_report_enqueue_on_commit(plan_id=plan_id, iso_year=year, iso_week=week)
         self.message_user(
             request,
             ngettext("%(n)d report queued for rebuilding.", "%(n)d reports queued for rebuilding.", len(rows))

@@ -138,19 +138,23 @@ def weekly_report_build(*, plan: WorkPlan, iso_year: int, iso_week: int) -> Week
 
 
 def weekly_reports_enqueue(*, plan: WorkPlan, weeks: list[tuple[int, int]]):
-    """Send one build job per week through the queue once the caller's
-    transaction commits. Returns a dict that holds the GroupResult under
-    "result" from then on (at once in autocommit, e.g. a management command)."""
+    """Send one build job per week through the queue (a group) now and return
+    the GroupResult. For callers outside a transaction (build_reports); from
+    inside one use weekly_report_enqueue_on_commit, so a worker never looks
+    for rows that are not committed yet."""
     from celery import group
 
     from .tasks import build_weekly_report_task
 
     for iso_year, iso_week in weeks:
         _check_week(plan=plan, iso_year=iso_year, iso_week=iso_week)
-    job = group(build_weekly_report_task.s(plan.pk, iso_year, iso_week) for iso_year, iso_week in weeks)
-    box: dict = {}
-    transaction.on_commit(lambda: box.__setitem__("result", job.apply_async()))
-    return box
+    return group(build_weekly_report_task.s(plan.pk, year, week) for year, week in weeks).apply_async()
+
+
+def weekly_report_enqueue_on_commit(*, plan_id: int, iso_year: int, iso_week: int) -> None:
+    from .tasks import build_weekly_report_task
+
+    transaction.on_commit(lambda: build_weekly_report_task.delay(plan_id, iso_year, iso_week))
 
 
 # --- e-mail --------------------------------------------------------------------

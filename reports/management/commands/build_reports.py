@@ -88,5 +88,5 @@ class Command(BaseCommand):
         """The group's results; lazily in embedded mode, so each week runs (in
         this process) as the progress bar asks for it."""
         if settings.CELERY_TASK_ALWAYS_EAGER:
-            return (weekly_reports_enqueue(plan=plan, weeks=[week])["result"].results[0] for week in weeks)
-        return weekly_reports_enqueue(plan=plan, weeks=weeks)["result"].results
+            return (weekly_reports_enqueue(plan=plan, weeks=[week]).results[0] for week in weeks)
+        return weekly_reports_enqueue(plan=plan, weeks=weeks).results
