@@ -7,7 +7,7 @@ the dashboard at the same `as_of` show the same figures.
 
 from datetime import date, timedelta
 
-from django.db.models import Case, IntegerField, QuerySet, When
+from django.db.models import Case, F, IntegerField, QuerySet, When
 from django.utils import timezone
 
 from tasks.models import Status, Task, WorkPlan
@@ -170,7 +170,13 @@ def user_can_read_reports(user) -> bool:
 
 
 def weekly_report_list(*, plan: WorkPlan | None = None) -> QuerySet[WeeklyReport]:
-    qs = WeeklyReport.objects.select_related("plan").defer("snapshot")
+    """Reports with their headline figures (`counts`, `average_progress`) read
+    from the JSON in the database; the big snapshot itself is not loaded."""
+    qs = (
+        WeeklyReport.objects.select_related("plan")
+        .defer("snapshot")
+        .annotate(counts=F("snapshot__counts"), average_progress=F("snapshot__average_progress"))
+    )
     return qs.filter(plan=plan) if plan is not None else qs
 
 

@@ -30,7 +30,10 @@ def test_monday_job_builds_the_missed_weeks_and_emails_the_week_just_ended_once(
     due_weekly_reports_build(today=MONDAY_AFTER_W26)
 
     assert built_weeks() == [23, 24, 25, 26]
-    assert sorted(tuple(m.to) for m in mail.outbox) == [("head-a@example.vn",), ("lanhdao@example.vn", "vanthu@example.vn")]
+    assert sorted(tuple(m.to) for m in mail.outbox) == [
+        ("head-a@example.vn",),
+        ("lanhdao@example.vn", "vanthu@example.vn"),
+    ]
     general = next(m for m in mail.outbox if "lanhdao@example.vn" in m.to)
     assert general.subject == "Báo cáo tuần 2020-W26 (22/06/2020 – 28/06/2020)"
     assert general.from_email == "Báo cáo <bao-cao@example.vn>"
