@@ -137,7 +137,7 @@ def weekly_report_build(*, plan: WorkPlan, iso_year: int, iso_week: int) -> Week
     return report
 
 
-def weekly_reports_enqueue(*, plan: WorkPlan, weeks: list[tuple[int, int]]):
+def weekly_reports_enqueue(*, plan: WorkPlan, weeks: list[tuple[int, int]], queue: str | None = None):
     """Send one build job per week through the queue (a group) now and return
     the GroupResult. For callers outside a transaction (build_reports); from
     inside one use weekly_report_enqueue_on_commit, so a worker never looks
@@ -148,7 +148,8 @@ def weekly_reports_enqueue(*, plan: WorkPlan, weeks: list[tuple[int, int]]):
 
     for iso_year, iso_week in weeks:
         _check_week(plan=plan, iso_year=iso_year, iso_week=iso_week)
-    return group(build_weekly_report_task.s(plan.pk, year, week) for year, week in weeks).apply_async()
+    jobs = group(build_weekly_report_task.s(plan.pk, year, week) for year, week in weeks)
+    return jobs.apply_async(queue=queue) if queue else jobs.apply_async()
 
 
 def weekly_report_enqueue_on_commit(*, plan_id: int, iso_year: int, iso_week: int) -> None:

@@ -23,6 +23,18 @@ from units.models import Membership
 
 
 @pytest.fixture(autouse=True)
+def eager_celery(request):
+    """Jobs run in-process in these tests, even when REDIS_URL is set (no worker
+    is listening); the worker tests turn this off."""
+    from plan_portal.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = "worker" not in request.keywords
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
@@ -42,6 +54,10 @@ def record(task, author, day, status, progress, note="Cập nhật"):
 
 @pytest.fixture
 def world(db):
+    return _make_world()
+
+
+def _make_world():
     unit_a = make_unit("VU-A", name="Vụ Tiêu chuẩn")
     unit_b = make_unit("VU-B", name="Vụ Đo lường")
     plan = WorkPlan.objects.create(

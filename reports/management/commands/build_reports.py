@@ -10,11 +10,11 @@ in embedded mode (no REDIS_URL) the same jobs run in this process.
 
 import time
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from plan_portal.celery import app as celery_app
 from reports.selectors import plan_all_weeks, plan_report_weeks
 from reports.services import weekly_reports_enqueue
 from tasks.models import WorkPlan
@@ -45,9 +45,10 @@ class Command(BaseCommand):
         parser.add_argument("--plan", type=int, required=True, help="Plan year, e.g. 2020.")
         parser.add_argument("--weeks", help="ISO weeks of the plan year: 26, 1-52 or 1-4,10. Default: all ended weeks.")
         parser.add_argument("--timeout", type=int, default=600, help="Seconds to wait for each week (default 600).")
+        parser.add_argument("--queue", help="Celery queue to send the jobs to (default: the default queue).")
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
 
-    def handle(self, *args, plan, weeks, timeout, no_progress, **options):
+    def handle(self, *args, plan, weeks, timeout, no_progress, queue=None, **options):
         plan_obj = WorkPlan.objects.filter(year=plan).first()
         if plan_obj is None:
             raise CommandError(f"No work plan for {plan}. Run `manage.py load_plan` first.")
@@ -64,11 +65,11 @@ class Command(BaseCommand):
             self.stdout.write("No ended week to build yet.")
             return
 
-        mode = "in-process (no REDIS_URL)" if settings.CELERY_TASK_ALWAYS_EAGER else "via the Celery queue"
+        mode = "in-process (no REDIS_URL)" if celery_app.conf.task_always_eager else "via the Celery queue"
         self.stdout.write(f"Building {len(selected)} weekly report(s) of {plan} {mode}...")
         started = time.monotonic()
         try:
-            results = self._send(plan_obj, selected)
+            results = self._send(plan_obj, selected, queue)
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
         failures = []
@@ -84,9 +85,9 @@ class Command(BaseCommand):
             raise CommandError(f"{len(failures)} week(s) failed:\n" + "\n".join(failures))
         self.stdout.write(self.style.SUCCESS(f"Built {len(selected)} weekly report(s) of {plan} in {elapsed:.1f} s."))
 
-    def _send(self, plan, weeks):
+    def _send(self, plan, weeks, queue):
         """The group's results; lazily in embedded mode, so each week runs (in
         this process) as the progress bar asks for it."""
-        if settings.CELERY_TASK_ALWAYS_EAGER:
+        if celery_app.conf.task_always_eager:
             return (weekly_reports_enqueue(plan=plan, weeks=[week]).results[0] for week in weeks)
-        return weekly_reports_enqueue(plan=plan, weeks=weeks).results
+        return weekly_reports_enqueue(plan=plan, weeks=weeks, queue=queue).results
