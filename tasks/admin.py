@@ -24,6 +24,7 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from units.admin import folded_search
+from units.forms import KnownObjectsInlineFormSet, KnownObjectsInlineMixin
 from units.models import Unit
 
 from .imports import (
@@ -84,7 +85,7 @@ class WorkPlanAdmin(SimpleHistoryAdmin):
 # --- Tasks -------------------------------------------------------------------------
 
 
-class TaskCoordinationInline(admin.TabularInline):
+class TaskCoordinationInline(KnownObjectsInlineMixin, admin.TabularInline):
     model = TaskCoordination
     extra = 0
     autocomplete_fields = ["unit"]
@@ -95,7 +96,7 @@ class TaskCoordinationInline(admin.TabularInline):
         return super().get_queryset(request).select_related("unit", "task")
 
 
-class SubtaskFormSet(forms.BaseInlineFormSet):
+class SubtaskFormSet(KnownObjectsInlineFormSet):
     """Sub-tasks belong to their parent's plan; codes stay unique in that plan."""
 
     def _construct_form(self, i, **kwargs):
@@ -121,7 +122,7 @@ class SubtaskFormSet(forms.BaseInlineFormSet):
                 form.add_error("code", _("A task with this code already exists in this plan."))
 
 
-class SubtaskInline(admin.TabularInline):
+class SubtaskInline(KnownObjectsInlineMixin, admin.TabularInline):
     model = Task
     fk_name = "parent"
     formset = SubtaskFormSet

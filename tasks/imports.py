@@ -412,7 +412,9 @@ def _clean_row(number: int, cells: list, *, plans, units, fields, statuses) -> I
     # Lengths and other per-field model rules, on an unsaved task.
     probe = Task(code=row.code, **{key: values[key] for key in ("title", "title_en", "legal_basis", "expected_output")})
     try:
-        probe.clean_fields(exclude=[f.name for f in Task._meta.fields if f.name not in ("code", "title", "title_en")])
+        # Empty required cells already have their own message above.
+        checked = {name for name in ("code", "title", "title_en") if getattr(probe, name)}
+        probe.clean_fields(exclude=[f.name for f in Task._meta.fields if f.name not in checked])
     except ValidationError as error:
         for name, messages in error.message_dict.items():
             errors.extend(f"{Task._meta.get_field(name).verbose_name}: {message}" for message in messages)

@@ -20,7 +20,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from plan_portal.text import normalize_search
 
-from .forms import UnitAdminForm
+from .forms import KnownObjectsInlineMixin, UnitAdminForm
 from .models import Membership, Unit
 from .services import unit_delete, unit_tasks_blocking_delete
 
@@ -47,7 +47,7 @@ def _blocked_message(unit: Unit, codes: list[str]) -> str:
     ) % {"unit": unit.code, "count": len(codes), "codes": ", ".join(codes)}
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(KnownObjectsInlineMixin, admin.TabularInline):
     model = Membership
     fk_name = "unit"
     extra = 0
@@ -203,7 +203,7 @@ class MembershipAdmin(SimpleHistoryAdmin):
 # --- People ----------------------------------------------------------------
 
 
-class UserMembershipInline(admin.TabularInline):
+class UserMembershipInline(KnownObjectsInlineMixin, admin.TabularInline):
     model = Membership
     fk_name = "user"
     extra = 1

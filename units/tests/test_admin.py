@@ -113,11 +113,11 @@ def test_deleting_a_unit_that_leads_or_coordinates_tasks_is_refused_naming_the_t
     TaskCoordinationFactory(task=TaskFactory(code="NV-02"), unit=unit)
     # When an admin opens its delete page and confirms
     url = reverse("admin:units_unit_delete", args=[unit.pk])
-    for response in (superuser_client.get(url), superuser_client.post(url, {"post": "yes"})):
+    change_url = reverse("admin:units_unit_change", args=[unit.pk])
+    for response in (superuser_client.get(url, follow=True), superuser_client.post(url, {"post": "yes"}, follow=True)):
         # Then they are sent back to the unit with a message naming the tasks
-        assert response.status_code == 302
-        assert response.url == reverse("admin:units_unit_change", args=[unit.pk])
-        assert [str(message) for message in get_messages(response.wsgi_request)] == [
+        assert response.redirect_chain == [(change_url, 302)]
+        assert [str(message) for message in response.context["messages"]] == [
             "Unit VU-TC cannot be deleted: it leads or coordinates 2 tasks (NV-01, NV-02). Deactivate it instead."
         ]
     assert Unit.objects.filter(code="VU-TC").exists()
