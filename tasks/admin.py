@@ -66,6 +66,7 @@ class WorkPlanAdmin(SimpleHistoryAdmin):
                 task_count=Count("tasks"),
                 open_count=Count("tasks", filter=Q(tasks__status__in=OPEN_STATUSES)),
             )
+            .order_by(*WorkPlan._meta.ordering)
         )
 
     @admin.display(description=_("tasks"), ordering="task_count")
@@ -171,7 +172,7 @@ def tasks_reassign_lead_unit(*, tasks, unit: Unit, reason: str, user) -> int:
     """Give the tasks a new lead unit; each change is recorded in the history
     with who did it and why. Tasks already led by the unit are left alone."""
     count = 0
-    for task in tasks.exclude(lead_unit=unit).select_related("lead_unit").select_for_update():
+    for task in tasks.exclude(lead_unit=unit).select_for_update(of=("self",)):
         task.lead_unit = unit
         task._change_reason = reason
         task._history_user = user
@@ -190,7 +191,17 @@ class ImportUploadForm(forms.Form):
 
 @admin.register(Task)
 class TaskAdmin(SimpleHistoryAdmin):
-    list_display = ["code", "title_short", "plan", "field", "lead_unit_code", "status", "progress", "due_date", "overdue"]
+    list_display = [
+        "code",
+        "title_short",
+        "plan",
+        "field",
+        "lead_unit_code",
+        "status",
+        "progress",
+        "due_date",
+        "overdue",
+    ]
     list_display_links = ["code", "title_short"]
     list_select_related = ["plan", "lead_unit"]
     list_filter = [
@@ -303,9 +314,9 @@ class TaskAdmin(SimpleHistoryAdmin):
         info = self.opts.app_label, self.opts.model_name
         view = self.admin_site.admin_view
         return [
-            path("import/", view(self.import_view), name="%s_%s_import" % info),
-            path("import/template/", view(self.import_template_view), name="%s_%s_import_template" % info),
-            path("export/", view(self.export_view), name="%s_%s_export" % info),
+            path("import/", view(self.import_view), name="{}_{}_import".format(*info)),
+            path("import/template/", view(self.import_template_view), name="{}_{}_import_template".format(*info)),
+            path("export/", view(self.export_view), name="{}_{}_export".format(*info)),
             *super().get_urls(),
         ]
 
@@ -460,7 +471,16 @@ class ProgressUpdateAdmin(admin.ModelAdmin):
             return []
         # Even a superuser only corrects the wording of a note: the task's
         # state equals its latest entry and must stay so.
-        return ["task", "author", "recorded_at", "created_at", "status", "progress", "previous_status", "previous_progress"]
+        return [
+            "task",
+            "author",
+            "recorded_at",
+            "created_at",
+            "status",
+            "progress",
+            "previous_status",
+            "previous_progress",
+        ]
 
     def get_fields(self, request, obj=None):
         if obj is None:

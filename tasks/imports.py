@@ -18,9 +18,9 @@ Rules:
 
 import io
 import re
-from zipfile import BadZipFile
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from zipfile import BadZipFile
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -465,19 +465,23 @@ def tasks_import_preview(*, file) -> ImportPreview:
     plans = {plan.year: plan for plan in WorkPlan.objects.all()}
     units = {unit.code: unit for unit in Unit.objects.all()}
     fields, statuses = _choice_lookup(Field.choices), _choice_lookup(Status.choices)
-    rows = [_clean_row(number, cells, plans=plans, units=units, fields=fields, statuses=statuses) for number, cells in rows_in]
+    rows = [
+        _clean_row(number, cells, plans=plans, units=units, fields=fields, statuses=statuses)
+        for number, cells in rows_in
+    ]
 
     years = {row.plan_year for row in rows if row.plan_year in plans}
     existing = {
-        (task.plan.year, task.code): task
-        for task in tasks_export_queryset(Task.objects.filter(plan__year__in=years))
+        (task.plan.year, task.code): task for task in tasks_export_queryset(Task.objects.filter(plan__year__in=years))
     }
     seen: dict[tuple, int] = {}
     file_codes = {(row.plan_year, row.code) for row in rows}
     for row in rows:
         key = (row.plan_year, row.code)
         if row.code and key in seen:
-            row.errors.append(_("Task code %(code)s appears twice (also row %(row)d).") % {"code": row.code, "row": seen[key]})
+            row.errors.append(
+                _("Task code %(code)s appears twice (also row %(row)d).") % {"code": row.code, "row": seen[key]}
+            )
         else:
             seen[key] = row.number
         parent = row.values["parent"]

@@ -79,7 +79,14 @@ class UnitAdmin(SimpleHistoryAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(member_count=Count("memberships", distinct=True))
+        # GROUP BY drops the model's default ordering; restore it for the
+        # autocomplete view, which paginates this queryset.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(member_count=Count("memberships", distinct=True))
+            .order_by(*Unit._meta.ordering)
+        )
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():

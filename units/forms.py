@@ -14,7 +14,7 @@ MAX_TREE_DEPTH = 10
 class UnitAdminForm(forms.ModelForm):
     class Meta:
         model = Unit
-        fields = "__all__"
+        fields = ["code", "name", "name_en", "short_name", "kind", "parent", "is_active", "sort_order", "email", "note"]
 
     def clean_parent(self):
         parent = self.cleaned_data.get("parent")

@@ -1,5 +1,6 @@
 from datetime import date
 
+import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -9,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-import pytest
 from tasks.models import ProgressUpdate, Status, Task
 from tasks.services import task_record_progress
 from tasks.tests.admin_factories import TaskCoordinationFactory, TaskFactory, WorkPlanFactory
@@ -51,7 +51,9 @@ def make_plan_rows(count, author):
         task = TaskFactory(plan=plan)
         TaskCoordinationFactory(task=task)
         TaskFactory(plan=plan, parent=task, lead_unit=task.lead_unit)
-        task_record_progress(task=task, author=author, status="in_progress", progress=10, note="Bắt đầu", check_permission=False)
+        task_record_progress(
+            task=task, author=author, status="in_progress", progress=10, note="Bắt đầu", check_permission=False
+        )
     schedule = CrontabSchedule.objects.create(minute="0", hour=str(count % 24))
     PeriodicTask.objects.create(name=f"weekly-{count}", task="reports.tasks.report_build_task", crontab=schedule)
     return plan
@@ -94,12 +96,12 @@ def test_every_registered_admin_opens_its_list_add_and_change_pages(superuser_cl
     for model, model_admin in admin.site._registry.items():
         info = model._meta.app_label, model._meta.model_name
         # Then the list opens, the add form opens (where adding is allowed), the change form opens
-        assert superuser_client.get(reverse("admin:%s_%s_changelist" % info)).status_code == 200, info
+        assert superuser_client.get(reverse("admin:{}_{}_changelist".format(*info))).status_code == 200, info
         if model_admin.has_add_permission(type("R", (), {"user": root})()):
-            assert superuser_client.get(reverse("admin:%s_%s_add" % info)).status_code == 200, info
+            assert superuser_client.get(reverse("admin:{}_{}_add".format(*info))).status_code == 200, info
         obj = model._default_manager.first()
         if obj is not None:
-            url = reverse("admin:%s_%s_change" % info, args=[obj.pk])
+            url = reverse("admin:{}_{}_change".format(*info), args=[obj.pk])
             assert superuser_client.get(url).status_code == 200, info
 
 
@@ -184,7 +186,13 @@ def staff_admin_client(client):
     staff = User.objects.create_user("staffadmin", password="Secret-Pass-2020", is_staff=True)
     staff.user_permissions.set(
         Permission.objects.filter(
-            content_type__app_label="tasks", codename__in=["view_progressupdate", "change_progressupdate", "delete_progressupdate", "add_progressupdate"]
+            content_type__app_label="tasks",
+            codename__in=[
+                "view_progressupdate",
+                "change_progressupdate",
+                "delete_progressupdate",
+                "add_progressupdate",
+            ],
         )
     )
     client.force_login(staff)
@@ -193,7 +201,9 @@ def staff_admin_client(client):
 
 def test_progress_updates_are_readable_but_not_editable_by_a_staff_admin(staff_admin_client, root):
     task = TaskFactory()
-    update = task_record_progress(task=task, author=root, status="in_progress", progress=20, note="Đã họp", check_permission=False)
+    update = task_record_progress(
+        task=task, author=root, status="in_progress", progress=20, note="Đã họp", check_permission=False
+    )
     # Readable
     assert staff_admin_client.get(reverse("admin:tasks_progressupdate_changelist")).status_code == 200
     page = staff_admin_client.get(reverse("admin:tasks_progressupdate_change", args=[update.pk]))
@@ -201,7 +211,12 @@ def test_progress_updates_are_readable_but_not_editable_by_a_staff_admin(staff_a
     assert "note" not in page.context["adminform"].form.fields
     # Not editable, not deletable, nothing added
     staff_admin_client.post(reverse("admin:tasks_progressupdate_change", args=[update.pk]), {"note": "Sửa"})
-    assert staff_admin_client.post(reverse("admin:tasks_progressupdate_delete", args=[update.pk]), {"post": "yes"}).status_code == 403
+    assert (
+        staff_admin_client.post(
+            reverse("admin:tasks_progressupdate_delete", args=[update.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
     assert staff_admin_client.get(reverse("admin:tasks_progressupdate_add")).status_code == 403
     update.refresh_from_db()
     assert (ProgressUpdate.objects.count(), update.note) == (1, "Đã họp")
@@ -224,7 +239,9 @@ def test_a_superuser_adds_a_progress_update_through_the_journal_service(superuse
     assert response.status_code == 302
     task.refresh_from_db()
     assert (task.status, task.progress, task.version) == ("in_progress", 40, 2)
-    assert list(ProgressUpdate.objects.values_list("author__username", "previous_progress", "progress")) == [("root", 0, 40)]
+    assert list(ProgressUpdate.objects.values_list("author__username", "previous_progress", "progress")) == [
+        ("root", 0, 40)
+    ]
 
 
 def test_a_superuser_progress_update_breaking_a_rule_is_refused_and_nothing_written(superuser_client):

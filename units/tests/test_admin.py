@@ -1,3 +1,4 @@
+import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
@@ -6,7 +7,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-import pytest
 from tasks.tests.admin_factories import TaskCoordinationFactory, TaskFactory
 from units.models import Membership, Unit
 from units.tests.factories import MembershipFactory, UnitFactory, UserFactory
@@ -235,7 +235,9 @@ def test_user_list_filters_by_unit_and_role(superuser_client, params, expected):
     assert sorted(user.username for user in response.context["cl"].result_list) == expected
 
 
-@pytest.mark.parametrize("url_name", ["admin:auth_user_changelist", "admin:auth_user_add", "admin:auth_group_changelist"])
+@pytest.mark.parametrize(
+    "url_name", ["admin:auth_user_changelist", "admin:auth_user_add", "admin:auth_group_changelist"]
+)
 def test_people_pages_use_the_same_number_of_queries_for_3_and_50_users(superuser_client, url_name):
     make_units(3)
     small = queries_for(superuser_client, reverse(url_name))
