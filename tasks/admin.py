@@ -37,7 +37,7 @@ from .imports import (
 )
 from .models import OPEN_STATUSES, ProgressUpdate, Task, TaskCoordination, WorkPlan
 from .selectors import local_today
-from .services import task_record_progress
+from .services import progress_update_undo, task_record_progress
 
 IMPORT_SESSION_KEY = "tasks_import_file"
 
@@ -442,6 +442,10 @@ class ProgressUpdateAddForm(forms.ModelForm):
         pass
 
 
+class _DeleteRefused(Exception):
+    """A journal entry could not be deleted; the message is already shown."""
+
+
 @admin.register(ProgressUpdate)
 class ProgressUpdateAdmin(admin.ModelAdmin):
     """The journal: readable by admins, written only through the service."""
@@ -503,6 +507,33 @@ class ProgressUpdateAdmin(admin.ModelAdmin):
         if not change:
             return  # already recorded by tasks.services.task_record_progress in the form
         super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        # Through the service, so the task steps back to the state the entry replaced.
+        try:
+            progress_update_undo(update=obj)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            raise _DeleteRefused from error
+
+    def delete_queryset(self, request, queryset):
+        # Newest first: each deletion makes the next one the latest of its task.
+        # All or nothing: a refusal leaves every selected entry in place.
+        with transaction.atomic():
+            for update in queryset.order_by("-recorded_at", "-id"):
+                self.delete_model(request, update)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except _DeleteRefused:
+            return HttpResponseRedirect(reverse("admin:tasks_progressupdate_change", args=[object_id]))
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            return super().changelist_view(request, extra_context)
+        except _DeleteRefused:
+            return HttpResponseRedirect(request.get_full_path())
 
     @admin.display(description=_("task"), ordering="task__code")
     def task_code(self, update) -> str:

@@ -262,3 +262,24 @@ def test_work_plan_list_counts_tasks(superuser_client):
     response = superuser_client.get(reverse("admin:tasks_workplan_changelist"))
     row = response.context["cl"].result_list[0]
     assert (row.task_count, row.open_count) == (3, 3)
+
+
+def test_a_superuser_deletes_only_the_latest_update_and_the_task_steps_back(superuser_client, root):
+    task = TaskFactory()
+    first = task_record_progress(
+        task=task, author=root, status="in_progress", progress=20, note="a", check_permission=False
+    )
+    second = task_record_progress(
+        task=task, author=root, status="in_progress", progress=45, note="b", check_permission=False
+    )
+    delete_url = "admin:tasks_progressupdate_delete"
+
+    # The older entry is refused with a message, and nothing changes
+    response = superuser_client.post(reverse(delete_url, args=[first.pk]), {"post": "yes"}, follow=True)
+    assert "latest" in response.content.decode() or "gần nhất" in response.content.decode()
+    assert ProgressUpdate.objects.count() == 2
+
+    # The latest goes, and the task returns to the state it replaced
+    superuser_client.post(reverse(delete_url, args=[second.pk]), {"post": "yes"})
+    task.refresh_from_db()
+    assert (ProgressUpdate.objects.count(), task.progress, task.last_update_at) == (1, 20, first.recorded_at)
