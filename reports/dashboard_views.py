@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -62,7 +63,7 @@ def dashboard_context(data: dict) -> dict:
             "key": "average_progress",
             "label": _("Average progress"),
             "tone": "neutral",
-            "value": f"{data['average_progress']}%",
+            "value": f"{formats.number_format(data['average_progress'], 1)}%",
             "url": links["total"],
         }
     )
