@@ -6,6 +6,8 @@ transparency tool: staff see how their unit compares, leadership sees all.
 Nothing on it is editable; anonymous visitors are sent to the login page.
 """
 
+from datetime import date, timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
@@ -68,7 +70,10 @@ def dashboard_context(data: dict) -> dict:
         }
     )
     status_labels = [(s.value, s.label) for s in CHART_STATUSES]
+    as_of = date.fromisoformat(data["as_of"])
     return {
+        "previous_week_as_of": (as_of - timedelta(days=7)).isoformat(),
+        "next_week_as_of": (as_of + timedelta(days=7)).isoformat(),
         "headline_main": [figure(*spec) for spec in FOUR_WAY],
         "headline_more": more,
         "status_labels": status_labels,

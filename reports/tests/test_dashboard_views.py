@@ -199,3 +199,13 @@ def test_page_embeds_the_chart_data_and_a_table_alternative(staff_client, plan_2
         assert f'id="{canvas}"' in html
     assert html.count("<details") == 3
     assert "<script>" not in html  # no inline script: data travels as JSON
+
+
+def test_see_all_overdue_link_and_week_navigation(staff_client, plan_2020):
+    response = staff_client.get("/dashboard/", JUNE_30)
+    data = response.context["data"]
+    html = response.content.decode()
+
+    assert _task_list_count(data["links"]["overdue"]) == data["counts"]["open_overdue"] == 2
+    assert 'href="?plan=2020&amp;as_of=2020-06-23"' in html
+    assert 'href="?plan=2020&amp;as_of=2020-07-07"' in html
