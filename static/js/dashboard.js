@@ -39,6 +39,7 @@
         label: status.label,
         data: rows.map(function (row) { return statusValue(row, status.key); }),
         backgroundColor: COLORS[status.key],
+        maxBarThickness: 28,
         stack: "status",
       };
     });
