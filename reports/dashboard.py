@@ -6,6 +6,7 @@ Every figure is computed in the database from the progress journal (through
 tasks.selectors); the number of queries does not depend on the data size.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -41,6 +42,7 @@ OVERDUE_LIMIT = 50
 CHANGES_LIMIT = 30
 CACHE_SECONDS = 600
 CACHE_PREFIX = "dashboard:v1"
+UNIT_CODE_RE = re.compile(r"[A-Za-z0-9._-]{1,32}")
 
 # How each headline figure maps onto the task list's GET parameters.
 COUNT_FILTERS = {
@@ -113,7 +115,8 @@ def dashboard_parse_params(params, *, unit_code: str | None = None) -> Dashboard
     unit = None
     code = unit_code if unit_code is not None else (params.get("unit") or "").strip()
     if code:
-        unit = Unit.objects.filter(code__iexact=code[:32]).first()
+        # Checked before querying: a NUL byte would make PostgreSQL refuse the query.
+        unit = Unit.objects.filter(code__iexact=code).first() if UNIT_CODE_RE.fullmatch(code) else None
         if unit is None:
             errors.append(
                 DashboardParamError("unit", _("There is no unit with the code “%(code)s”.") % {"code": code[:32]})

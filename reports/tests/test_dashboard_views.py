@@ -63,6 +63,7 @@ def test_unit_staff_may_read_the_dashboard_and_any_unit_page(staff_client, plan_
 
 def test_unknown_unit_page_is_404(staff_client, plan_2020):
     assert staff_client.get("/units/NOPE/").status_code == 404
+    assert staff_client.get("/units/DV%00A/").status_code == 404
 
 
 def test_data_json_has_the_documented_keys(staff_client, plan_2020):
@@ -101,6 +102,8 @@ def test_data_json_for_one_unit(staff_client, plan_2020):
         ({"plan": "1999"}, "plan"),
         ({"plan": "abc"}, "plan"),
         ({"unit": "NOPE"}, "unit"),
+        ({"unit": "VU\x00TC"}, "unit"),
+        ({"as_of": "2020-06-30\x00"}, "as_of"),
     ],
 )
 def test_data_json_refuses_bad_parameters_with_a_message(staff_client, plan_2020, params, param):
