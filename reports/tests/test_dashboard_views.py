@@ -212,3 +212,13 @@ def test_see_all_overdue_link_and_week_navigation(staff_client, plan_2020):
     assert _task_list_count(data["links"]["overdue"]) == data["counts"]["open_overdue"] == 2
     assert 'href="?plan=2020&amp;as_of=2020-06-23"' in html
     assert 'href="?plan=2020&amp;as_of=2020-07-07"' in html
+
+
+def test_cached_figures_are_kept_apart_per_language(staff_client, plan_2020):
+    def labels(language):
+        data = staff_client.get("/dashboard/data.json", JUNE_30, HTTP_ACCEPT_LANGUAGE=language).json()
+        return {row["field"]: row["label"] for row in data["by_field"]}
+
+    assert labels("vi")["standards"] == "Tiêu chuẩn"
+    assert labels("en")["standards"] == "Standards"
+    assert labels("vi")["standards"] == "Tiêu chuẩn"
