@@ -15,8 +15,18 @@ PO = "locale/vi/LC_MESSAGES/django.po"
 if "--no-checkout" not in sys.argv:
     subprocess.run(["git", "checkout", "--ours", PO], check=True)
 subprocess.run(
-    [sys.executable, "manage.py", "makemessages", "-l", "vi", "--no-location", "--no-obsolete",
-     "--ignore=.venv", "--ignore=node_modules", "--ignore=static/vendor"],
+    [
+        sys.executable,
+        "manage.py",
+        "makemessages",
+        "-l",
+        "vi",
+        "--no-location",
+        "--no-obsolete",
+        "--ignore=.venv",
+        "--ignore=node_modules",
+        "--ignore=static/vendor",
+    ],
     check=True,
 )
 known = {}
