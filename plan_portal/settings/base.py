@@ -243,3 +243,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# WhiteNoise serves static files straight from the finders (no collectstatic)
+# outside production; production.py turns this off and uses the manifest.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,95 @@
+# Plan Portal: `make run` and `make test` work on a fresh Debian machine.
+# Everything they need is installed here, idempotently (stamps skip work already done).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= plan_portal.settings.local
+# Debian packages: gettext (compile translations), Pango (WeasyPrint PDFs),
+# DejaVu fonts (fallback glyphs), poppler (PDF checks), Node.js (front-end assets).
+SYSTEM_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
+TEST_SYSTEM_PACKAGES := chromium
+
+.PHONY: run test setup setup-test system-deps system-deps-test assets messages migrate demo worker beat lint format check clean
+
+run: setup migrate demo ## Set up and start the portal with demo data on http://$(HOST):$(PORT)
+	@echo "Plan Portal: http://$(HOST):$(PORT)/  (demo accounts above)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: setup-test ## Everything the tests need, then lint and the whole suite
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DJANGO_SETTINGS_MODULE=plan_portal.settings.test $(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest --create-db $(PYTEST_ARGS)
+
+setup: system-deps $(VENV)/.installed assets messages
+setup-test: system-deps system-deps-test $(VENV)/.installed-dev assets messages
+
+# apt-get only when something is missing, so a warm machine needs no network.
+system-deps:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:" $$missing; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+	@# Node.js may come from elsewhere than Debian: look for the commands, not the packages.
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm; }
+
+system-deps-test:
+	@missing=$$(for p in $(TEST_SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:" $$missing; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+	@test -x /usr/bin/chromium || { echo "Debian's chromium is missing (/usr/bin/chromium)"; exit 1; }
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(VENV)/bin/python
+	$(PIP) install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PIP) install -q -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+assets: static/vendor/.stamp
+static/vendor/.stamp: package.json package-lock.json scripts/vendor_static.sh
+	bash scripts/vendor_static.sh
+
+messages: $(VENV)/.installed
+	$(PY) manage.py compilemessages -v0 --ignore=.venv --ignore=node_modules
+
+migrate: $(VENV)/.installed
+	$(PY) manage.py migrate --no-input -v0
+
+demo: $(VENV)/.installed ## Units, the 2020 plan, demo accounts and history (idempotent)
+	$(PY) manage.py load_plan
+	$(PY) manage.py seed_demo
+	@if $(PY) manage.py help build_reports >/dev/null 2>&1; then $(PY) manage.py build_reports --plan 2020; fi
+
+# Production mode runs these beside the web server (REDIS_URL must be set).
+worker: setup
+	$(VENV)/bin/celery -A plan_portal worker --loglevel=INFO --concurrency=2
+beat: setup
+	$(VENV)/bin/celery -A plan_portal beat --loglevel=INFO
+
+makemessages: $(VENV)/.installed
+	$(PY) manage.py makemessages -l vi --no-location --no-obsolete --ignore=.venv --ignore=node_modules --ignore=static/vendor
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor staticfiles db.sqlite3* media test-artifacts

@@ -1,0 +1,74 @@
+/* Plan Portal: small behaviours shared by every page. No framework, no inline
+ * handlers (the Content-Security-Policy forbids them): everything is wired here
+ * by delegated listeners, so content swapped in by htmx works too.
+ *
+ *   data-confirm="Question?"  on a <form>, a submit button, a link or an htmx
+ *                             button: ask before going on.
+ *   data-autosubmit           on a <select> or <input>: submit its form on change.
+ */
+(function () {
+  "use strict";
+
+  // --- Confirm dialogs ------------------------------------------------------
+  // Form submissions: the submitter's question wins over the form's, so a form
+  // and its button never ask twice. Capture phase runs before htmx's handler.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var submitter = event.submitter;
+    var message = (submitter && submitter.getAttribute("data-confirm")) ||
+      form.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
+  // Links and buttons that do not submit a form (for example hx-post buttons).
+  document.addEventListener("click", function (event) {
+    var el = event.target.closest("[data-confirm]");
+    if (!el || el.tagName === "FORM") {
+      return;
+    }
+    var submitsForm = el.form && (el.type === "submit" || el.type === "image");
+    if (submitsForm) {
+      return; // handled by the submit listener above
+    }
+    if (!window.confirm(el.getAttribute("data-confirm"))) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
+  // --- Auto-submit ------------------------------------------------------------
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (!el.matches || !el.matches("select[data-autosubmit], input[data-autosubmit]")) {
+      return;
+    }
+    var form = el.form;
+    if (!form) {
+      return;
+    }
+    if (typeof form.requestSubmit === "function") {
+      form.requestSubmit(); // fires "submit", so htmx forms and data-confirm work
+    } else {
+      form.submit();
+    }
+  });
+
+  // --- htmx ---------------------------------------------------------------------
+  if (window.htmx) {
+    // Swap 409 (conflict) and 422 (validation errors) bodies like a 200, so a
+    // form comes back with its errors; other 4xx/5xx stay errors.
+    window.htmx.config.responseHandling = [
+      { code: "204", swap: false },
+      { code: "[23]..", swap: true },
+      { code: "409", swap: true, error: false },
+      { code: "422", swap: true, error: false },
+      { code: "[45]..", swap: false, error: true }
+    ];
+    // htmx would inject an inline <style> for .htmx-indicator, which the CSP
+    // blocks; portal.css carries the same rules.
+    window.htmx.config.includeIndicatorStyles = false;
+  }
+})();
