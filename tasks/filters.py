@@ -140,7 +140,7 @@ class TaskFilter(django_filters.FilterSet):
         super().__init__(data, *args, **kwargs)
         self.plan = None
         self.as_of = None
-        for name, field in self.form.fields.items():
+        for field in self.form.fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxSelectMultiple):
                 widget.attrs["class"] = "form-check-input"
