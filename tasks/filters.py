@@ -165,7 +165,7 @@ class TaskFilter(django_filters.FilterSet):
         if not cleaned.get("ordering"):
             queryset = queryset.order_by("code", "pk")
         else:
-            queryset = queryset.order_by(*queryset.query.order_by, "pk")
+            queryset = queryset.order_by(*queryset.query.order_by, "code", "pk")
         return queryset
 
     # --- filter methods ----------------------------------------------------------

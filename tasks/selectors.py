@@ -498,6 +498,14 @@ def task_latest_update(*, task: Task) -> ProgressUpdate | None:
     return ProgressUpdate.objects.filter(task=task).select_related("author").order_by("-recorded_at", "-id").first()
 
 
+def _display_value(value):
+    from django.utils.formats import date_format
+
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return date_format(value, "SHORT_DATE_FORMAT")
+    return value
+
+
 def task_field_history(*, task: Task, limit: int = FIELD_HISTORY_LIMIT) -> list[dict]:
     """Edits of the task's plan fields, newest first: who, when and each field's old -> new value.
 
@@ -531,6 +539,7 @@ def task_field_history(*, task: Task, limit: int = FIELD_HISTORY_LIMIT) -> list[
                 old, new = units.get(old, old), units.get(new, new)
             elif change.field == "parent":
                 old, new = parents.get(old, old), parents.get(new, new)
+            old, new = _display_value(old), _display_value(new)
             rows.append({"field": change.field, "label": names.get(change.field, change.field), "old": old, "new": new})
         entries.append(
             {
