@@ -81,6 +81,11 @@ class UnitCodeFilter(django_filters.ModelChoiceFilter):
     field_class = UnitCodeField
 
 
+class TaskOrderingFilter(django_filters.OrderingFilter):
+    # django-filter ships no Vietnamese catalogue: translate the suffix here.
+    descending_fmt = _("%s (descending)")
+
+
 class TaskFilterForm(forms.Form):
     def clean_plan(self):
         year = self.cleaned_data.get("plan")
@@ -107,6 +112,7 @@ class TaskFilter(django_filters.FilterSet):
         label=_("Unit"),
         queryset=Unit.objects.filter(is_active=True).order_by("sort_order", "code"),
         to_field_name="code",
+        empty_label=_("All units"),
         method="filter_unit",
     )
     role = django_filters.ChoiceFilter(
@@ -126,7 +132,19 @@ class TaskFilter(django_filters.FilterSet):
     )
     due_from = ISODateFilter(label=_("Due from"), field_name="due_date", lookup_expr="gte")
     due_to = ISODateFilter(label=_("Due until"), field_name="due_date", lookup_expr="lte")
-    ordering = django_filters.OrderingFilter(label=_("Sort by"), fields=ORDERING_FIELDS)
+    ordering = TaskOrderingFilter(
+        label=_("Sort by"),
+        fields=ORDERING_FIELDS,
+        field_labels={
+            "code": _("Code"),
+            "due_date": _("Due date"),
+            "s_progress": _("Progress"),
+            "s_status": _("Status"),
+            "lead_unit__code": _("Lead unit"),
+            "last_update_at": _("Last update"),
+        },
+        empty_label=_("Code (default)"),
+    )
 
     class Meta:
         form = TaskFilterForm
@@ -204,4 +222,3 @@ class TaskFilter(django_filters.FilterSet):
         params = self.data.copy() if self.data is not None else {}
         params.pop("page", None)
         return params.urlencode()
-

@@ -525,7 +525,11 @@ def task_field_history(*, task: Task, limit: int = FIELD_HISTORY_LIMIT) -> list[
         for value in (change.old, change.new)
     }
     task_ids = {
-        value for _record, changes in pairs for change in changes if change.field == "parent" for value in (change.old, change.new)
+        value
+        for _record, changes in pairs
+        for change in changes
+        if change.field == "parent"
+        for value in (change.old, change.new)
     }
     units = dict(Unit.objects.filter(pk__in=unit_ids - {None}).values_list("pk", "code")) if unit_ids else {}
     parents = dict(Task.objects.filter(pk__in=task_ids - {None}).values_list("pk", "code")) if task_ids else {}

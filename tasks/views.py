@@ -40,7 +40,9 @@ PAGE_SIZE = 50
 
 def _my_tasks(qs, *, user):
     unit_ids = user_unit_ids(user)
-    return qs.filter(Q(lead_unit_id__in=unit_ids) | Q(pk__in=TaskCoordination.objects.filter(unit_id__in=unit_ids).values("task")))
+    return qs.filter(
+        Q(lead_unit_id__in=unit_ids) | Q(pk__in=TaskCoordination.objects.filter(unit_id__in=unit_ids).values("task"))
+    )
 
 
 def _render_list(request, *, queryset, mine: bool):

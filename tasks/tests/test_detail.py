@@ -41,9 +41,20 @@ def test_detail_shows_every_field_and_the_units(detail, client):
 
     html = client.get(reverse("tasks:detail", args=[task.pk])).content.decode()
 
-    for text in ["NV-2020-05", "Rà soát hệ thống tiêu chuẩn quốc gia", "Review of national standards", "Mô tả chi tiết",
-                 "Luật Tiêu chuẩn và Quy chuẩn kỹ thuật", "Báo cáo rà soát", "Rà soát, hủy bỏ các TCVN lạc hậu.",
-                 "15/01/2020", "30/11/2020", "VU-TC – Vụ Tiêu chuẩn", "VU-DL – Vụ Đo lường", "Kế hoạch công tác năm 2020"]:
+    for text in [
+        "NV-2020-05",
+        "Rà soát hệ thống tiêu chuẩn quốc gia",
+        "Review of national standards",
+        "Mô tả chi tiết",
+        "Luật Tiêu chuẩn và Quy chuẩn kỹ thuật",
+        "Báo cáo rà soát",
+        "Rà soát, hủy bỏ các TCVN lạc hậu.",
+        "15/01/2020",
+        "30/11/2020",
+        "VU-TC – Vụ Tiêu chuẩn",
+        "VU-DL – Vụ Đo lường",
+        "Kế hoạch công tác năm 2020",
+    ]:
         assert text in html, text
 
 
@@ -81,10 +92,17 @@ def test_timeline_pages_with_a_cursor_without_gaps_or_repeats(detail, client):
     same_time = start + timedelta(days=10)
     ProgressUpdate.objects.bulk_create(
         [
-            ProgressUpdate(task=task, author=author, status="in_progress", progress=i, previous_status="in_progress",
-                           previous_progress=i, note=f"Cập nhật số {i:02d}.",
-                           # several updates share a timestamp: the id breaks the tie
-                           recorded_at=same_time if 10 <= i < 30 else start + timedelta(days=i))
+            ProgressUpdate(
+                task=task,
+                author=author,
+                status="in_progress",
+                progress=i,
+                previous_status="in_progress",
+                previous_progress=i,
+                note=f"Cập nhật số {i:02d}.",
+                # several updates share a timestamp: the id breaks the tie
+                recorded_at=same_time if 10 <= i < 30 else start + timedelta(days=i),
+            )
             for i in range(45)
         ]
     )

@@ -19,10 +19,16 @@ def plan_rows(db, client):
     tc, dl = UnitFactory(code="VU-TC"), UnitFactory(code="VU-DL")
     user = MembershipFactory(unit=tc).user
     for n in range(60):
-        TaskFactory(plan=plan, code=f"NV-{n:03d}", title=f"Đo lường số {n}", lead_unit=tc if n % 2 else dl,
-                    due_date=date(2020, 6, 30))
-    first = TaskFactory(plan=plan, code="NV-A", title="Quản lý chất lượng sản phẩm, hàng hóa", lead_unit=tc,
-                        due_date=date(2020, 9, 15))
+        TaskFactory(
+            plan=plan,
+            code=f"NV-{n:03d}",
+            title=f"Đo lường số {n}",
+            lead_unit=tc if n % 2 else dl,
+            due_date=date(2020, 6, 30),
+        )
+    first = TaskFactory(
+        plan=plan, code="NV-A", title="Quản lý chất lượng sản phẩm, hàng hóa", lead_unit=tc, due_date=date(2020, 9, 15)
+    )
     TaskCoordinationFactory(task=first, unit=dl)
     task_record_progress(task=first, author=user, status="in_progress", progress=35, note="Đã làm")
     client.force_login(user)
@@ -47,8 +53,17 @@ def test_csv_status_and_vietnamese_text(plan_rows, client):
     response = client.get(reverse("tasks:export-csv"), {"plan": 2020, "q": "chat luong"})
 
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8")[1:])))
-    assert rows[1][:9] == ["NV-A", "Quản lý chất lượng sản phẩm, hàng hóa", "VU-TC", "VU-DL", "Tiêu chuẩn",
-                           "Đang thực hiện", "35", "2020-01-01", "2020-09-15"]
+    assert rows[1][:9] == [
+        "NV-A",
+        "Quản lý chất lượng sản phẩm, hàng hóa",
+        "VU-TC",
+        "VU-DL",
+        "Tiêu chuẩn",
+        "Đang thực hiện",
+        "35",
+        "2020-01-01",
+        "2020-09-15",
+    ]
 
 
 def test_xlsx_has_real_dates_numbers_a_frozen_header_and_widths(plan_rows, client):
@@ -60,7 +75,15 @@ def test_xlsx_has_real_dates_numbers_a_frozen_header_and_widths(plan_rows, clien
     assert sheet.freeze_panes == "A2"
     assert sheet.column_dimensions["B"].width == 60
     header = [cell.value for cell in sheet[1]]
-    assert header[:7] == ["Mã", "Tên nhiệm vụ", "Đơn vị chủ trì", "Đơn vị phối hợp", "Lĩnh vực", "Trạng thái", "Tiến độ (%)"]
+    assert header[:7] == [
+        "Mã",
+        "Tên nhiệm vụ",
+        "Đơn vị chủ trì",
+        "Đơn vị phối hợp",
+        "Lĩnh vực",
+        "Trạng thái",
+        "Tiến độ (%)",
+    ]
     assert sheet.max_row == 1 + 31
     row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "NV-A")
     assert row[1] == "Quản lý chất lượng sản phẩm, hàng hóa"

@@ -11,7 +11,14 @@ from tasks.models import Field, Task
 from tasks.selectors import COUNT_KEYS, plan_figures
 from tasks.services import task_record_progress
 
-from .factories import MembershipFactory, TaskCoordinationFactory, TaskFactory, UnitFactory, UserFactory, WorkPlanFactory
+from .factories import (
+    MembershipFactory,
+    TaskCoordinationFactory,
+    TaskFactory,
+    UnitFactory,
+    UserFactory,
+    WorkPlanFactory,
+)
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -38,15 +45,37 @@ def history(db, client):
     MembershipFactory(unit=dl, user=author)
 
     def task(code, start, due, steps, **kwargs):
-        t = TaskFactory(plan=plan, code=code, start_date=date.fromisoformat(start), due_date=date.fromisoformat(due), **kwargs)
+        t = TaskFactory(
+            plan=plan, code=code, start_date=date.fromisoformat(start), due_date=date.fromisoformat(due), **kwargs
+        )
         for day, status, progress in steps:
-            task_record_progress(task=t, author=author, status=status, progress=progress, note="Ghi chú", recorded_at=_at(day))
+            task_record_progress(
+                task=t, author=author, status=status, progress=progress, note="Ghi chú", recorded_at=_at(day)
+            )
         return t
 
-    task("A-1", "2020-01-01", "2020-06-30", [("2020-02-01", "in_progress", 30), ("2020-06-20", "completed", 100)], lead_unit=tc)
-    task("A-2", "2020-01-01", "2020-03-31", [("2020-02-01", "in_progress", 10), ("2020-05-01", "completed", 100)], lead_unit=tc)
+    task(
+        "A-1",
+        "2020-01-01",
+        "2020-06-30",
+        [("2020-02-01", "in_progress", 30), ("2020-06-20", "completed", 100)],
+        lead_unit=tc,
+    )
+    task(
+        "A-2",
+        "2020-01-01",
+        "2020-03-31",
+        [("2020-02-01", "in_progress", 10), ("2020-05-01", "completed", 100)],
+        lead_unit=tc,
+    )
     task("A-3", "2020-01-01", "2020-04-30", [("2020-01-10", "in_progress", 5)], lead_unit=dl, field=Field.METROLOGY)
-    task("A-4", "2020-03-01", "2020-12-31", [("2020-03-05", "in_progress", 50), ("2020-07-01", "on_hold", 50)], lead_unit=dl)
+    task(
+        "A-4",
+        "2020-03-01",
+        "2020-12-31",
+        [("2020-03-05", "in_progress", 50), ("2020-07-01", "on_hold", 50)],
+        lead_unit=dl,
+    )
     task("A-5", "2020-01-01", "2020-12-31", [("2020-04-01", "cancelled", 0)], lead_unit=tc)
     t6 = task("A-6", "2020-05-01", "2020-09-30", [], lead_unit=dl)
     TaskCoordinationFactory(task=t6, unit=tc)
@@ -72,7 +101,10 @@ def test_drill_down_rows_equal_the_dashboard_counts(history, client, as_of):
         "stale": {"stale": "1"},
     }
     assert set(params) == set(COUNT_KEYS)
-    shown = {key: _count(client.get(reverse("tasks:list"), {"plan": 2020, "as_of": as_of, **extra})) for key, extra in params.items()}
+    shown = {
+        key: _count(client.get(reverse("tasks:list"), {"plan": 2020, "as_of": as_of, **extra}))
+        for key, extra in params.items()
+    }
     assert shown == figures.counts
 
 
@@ -120,7 +152,11 @@ def test_filters(history, client, params, expected):
         ({"plan": "abc"}, "plan", "Enter a number."),
         ({"plan": "1999"}, "plan", "There is no work plan for 1999."),
         ({"state": "late"}, "state", "Select a valid choice. late is not one of the available choices."),
-        ({"due_from": "2020-12-01", "due_to": "2020-01-01"}, "due_to", "The end of the due-date range is before its start."),
+        (
+            {"due_from": "2020-12-01", "due_to": "2020-01-01"},
+            "due_to",
+            "The end of the due-date range is before its start.",
+        ),
     ],
 )
 def test_invalid_filter_values_get_a_clear_message_not_an_error_page(history, client, settings, params, param, message):
@@ -142,7 +178,9 @@ def test_invalid_value_in_vietnamese(history, client):
 
 
 def test_rows_show_the_translated_status_marks_and_vietnamese_dates(history, client):
-    html = client.get(reverse("tasks:list"), {"plan": 2020, "as_of": "2020-05-15", "unit": "VU-DL", "role": "lead"}).content.decode()
+    html = client.get(
+        reverse("tasks:list"), {"plan": 2020, "as_of": "2020-05-15", "unit": "VU-DL", "role": "lead"}
+    ).content.decode()
 
     assert 'class="badge status-in_progress"' in html
     assert "Đang thực hiện" in html

@@ -25,8 +25,13 @@ def _make_tasks(n: int, unit, other):
     tasks = Task.objects.bulk_create(
         [
             Task(
-                plan=plan, code=f"Q-{i:04d}", title=f"Nhiệm vụ đo lường {i}", field="standards",
-                lead_unit=unit if i % 2 else other, start_date=plan.start_date, due_date=plan.end_date,
+                plan=plan,
+                code=f"Q-{i:04d}",
+                title=f"Nhiệm vụ đo lường {i}",
+                field="standards",
+                lead_unit=unit if i % 2 else other,
+                start_date=plan.start_date,
+                due_date=plan.end_date,
                 search_text=f"q-{i:04d} nhiem vu do luong {i}",
             )
             for i in range(n)
@@ -37,7 +42,14 @@ def _make_tasks(n: int, unit, other):
     return plan
 
 
-@pytest.mark.parametrize("params", [{}, {"q": "đo lường", "unit": "VU-TC", "status": ["not_started", "in_progress"], "overdue": "1"}, {"as_of": "2020-06-30", "plan": "2020", "state": "open_within_deadline"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"q": "đo lường", "unit": "VU-TC", "status": ["not_started", "in_progress"], "overdue": "1"},
+        {"as_of": "2020-06-30", "plan": "2020", "state": "open_within_deadline"},
+    ],
+)
 def test_the_list_costs_the_same_with_10_and_500_tasks(db, client, django_db_blocker, params):
     unit, other = UnitFactory(code="VU-TC"), UnitFactory(code="VU-DL")
     user = MembershipFactory(unit=unit).user
@@ -72,8 +84,14 @@ def _updates(task, author, n: int):
     ProgressUpdate.objects.bulk_create(
         [
             ProgressUpdate(
-                task=task, author=author, recorded_at=start + timedelta(days=i), status=Status.IN_PROGRESS,
-                progress=min(i, 99), note=f"Cập nhật lần {i}", previous_status=Status.IN_PROGRESS, previous_progress=min(i, 99),
+                task=task,
+                author=author,
+                recorded_at=start + timedelta(days=i),
+                status=Status.IN_PROGRESS,
+                progress=min(i, 99),
+                note=f"Cập nhật lần {i}",
+                previous_status=Status.IN_PROGRESS,
+                previous_progress=min(i, 99),
             )
             for i in range(n)
         ]

@@ -18,7 +18,9 @@ def searchable(db, client):
     TaskFactory(code="NV-01", title="Đo lường quốc gia", lead_unit=unit)
     TaskFactory(code="NV-02", title="Xây dựng quy định về mã số mã vạch", lead_unit=unit)
     TaskFactory(code="NV-03", title="Kiểm tra chất lượng", title_en="Quality inspection", lead_unit=unit)
-    TaskFactory(code="NV-04", title="Hợp tác quốc tế", description="Đàm phán hiệp định công nhận lẫn nhau", lead_unit=unit)
+    TaskFactory(
+        code="NV-04", title="Hợp tác quốc tế", description="Đàm phán hiệp định công nhận lẫn nhau", lead_unit=unit
+    )
     client.force_login(UserFactory())
     return client
 

@@ -27,7 +27,12 @@ def staff_client(world, as_user):
 
 
 def _post(client, task, htmx=False, **data):
-    payload = {"status": "in_progress", "progress": "40", "note": "Đã hoàn thành dự thảo lần 1.", "version": task.version}
+    payload = {
+        "status": "in_progress",
+        "progress": "40",
+        "note": "Đã hoàn thành dự thảo lần 1.",
+        "version": task.version,
+    }
     payload.update(data)
     headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
     return client.post(reverse("tasks:update-create", args=[task.pk]), payload, **headers)
@@ -96,7 +101,13 @@ def test_stale_version_answers_409_keeps_the_text_and_shows_the_other_update(wor
     task = world.task
     shown_version = task.version
     colleague = world.users["head"]
-    task_record_progress(task=Task.objects.get(pk=task.pk), author=colleague, status="in_progress", progress=20, note="Cập nhật của trưởng phòng.")
+    task_record_progress(
+        task=Task.objects.get(pk=task.pk),
+        author=colleague,
+        status="in_progress",
+        progress=20,
+        note="Cập nhật của trưởng phòng.",
+    )
     before = _state(task)
 
     response = _post(staff_client, task, version=shown_version, note="Ghi chú của tôi, chưa lưu.")
@@ -117,7 +128,13 @@ def test_stale_version_answers_409_keeps_the_text_and_shows_the_other_update(wor
 
 def test_stale_version_with_htmx_answers_the_row_with_the_conflict(world, staff_client):
     task = world.task
-    task_record_progress(task=Task.objects.get(pk=task.pk), author=world.users["coord_staff"], status="in_progress", progress=10, note="Phối hợp xong.")
+    task_record_progress(
+        task=Task.objects.get(pk=task.pk),
+        author=world.users["coord_staff"],
+        status="in_progress",
+        progress=10,
+        note="Phối hợp xong.",
+    )
     before = _state(task)
 
     response = _post(staff_client, task, htmx=True, version=1, note="Nội dung tôi gõ")
