@@ -220,3 +220,16 @@ def test_a_person_without_units_is_sent_from_my_tasks_to_the_list(history, clien
 
     assert response.status_code == 302
     assert response["Location"] == reverse("tasks:list")
+
+
+def test_english_page_shows_english_titles_and_labels(db, client):
+    TaskFactory(code="E-1", title="Đo lường", title_en="Metrology", lead_unit=UnitFactory(code="VU-DL"))
+    TaskFactory(code="E-2", title="Chỉ có tên tiếng Việt", lead_unit=UnitFactory(code="VU-TC"))
+    client.force_login(UserFactory())
+    client.cookies["django_language"] = "en"
+
+    html = client.get(reverse("tasks:list")).content.decode()
+
+    assert ">Metrology</a>" in html
+    assert ">Chỉ có tên tiếng Việt</a>" in html
+    assert "Not started" in html
