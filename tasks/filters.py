@@ -67,7 +67,9 @@ class UnitCodeField(forms.ModelChoiceField):
             return None
         value = str(value).strip().upper()
         try:
-            return self.queryset.get(code=value)
+            # Any unit, also a deactivated one (old links keep working); the
+            # drop-down offers the active ones.
+            return Unit.objects.get(code=value)
         except Unit.DoesNotExist:
             raise forms.ValidationError(
                 self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}

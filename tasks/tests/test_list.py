@@ -233,3 +233,12 @@ def test_english_page_shows_english_titles_and_labels(db, client):
     assert ">Metrology</a>" in html
     assert ">Chỉ có tên tiếng Việt</a>" in html
     assert "Not started" in html
+
+
+def test_a_deactivated_unit_still_filters(history, client):
+    Task.objects.get(code="A-3").lead_unit.__class__.objects.filter(code="VU-DL").update(is_active=False)
+
+    response = client.get(reverse("tasks:list"), {"plan": 2020, "unit": "VU-DL", "role": "lead"})
+
+    assert _codes(response) == ["A-3", "A-4", "A-6"]
+    assert 'data-testid="filter-errors"' not in response.content.decode()
