@@ -7,7 +7,7 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from tasks.models import ProgressUpdate, Status, Task
@@ -15,26 +15,9 @@ from tasks.services import task_record_progress
 from tasks.tests.admin_factories import TaskCoordinationFactory, TaskFactory, WorkPlanFactory
 from units.tests.factories import UnitFactory
 
-pytestmark = pytest.mark.django_db
+# english, root and superuser_client come from the root conftest.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 User = get_user_model()
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def root():
-    return User.objects.create_superuser("root", "root@tcvn.gov.vn", "Secret-Pass-2020")
-
-
-@pytest.fixture
-def superuser_client(client, root):
-    client.force_login(root)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
 
 
 def queries_for(client, url) -> int:

@@ -20,19 +20,9 @@ from tasks.services import task_record_progress
 from tasks.tests.admin_factories import TaskCoordinationFactory, TaskFactory, WorkPlanFactory
 from units.tests.factories import UnitFactory
 
-pytestmark = pytest.mark.django_db
+# english, root and superuser_client come from the root conftest.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 User = get_user_model()
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def root():
-    return User.objects.create_superuser("root", "root@tcvn.gov.vn", "Secret-Pass-2020")
 
 
 @pytest.fixture
@@ -279,13 +269,6 @@ def test_template_has_the_header_an_example_row_and_imports_cleanly(plan):
 
 
 # --- Through the admin ---------------------------------------------------------
-
-
-@pytest.fixture
-def superuser_client(client, root):
-    client.force_login(root)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
 
 
 def upload(client, data: bytes):

@@ -5,28 +5,14 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
 
 from tasks.tests.admin_factories import TaskCoordinationFactory, TaskFactory
 from units.models import Membership, Unit
 from units.tests.factories import MembershipFactory, UnitFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+# english, root and superuser_client come from the root conftest.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 User = get_user_model()
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def superuser_client(client):
-    admin_user = User.objects.create_superuser("root", "root@tcvn.gov.vn", "Secret-Pass-2020")
-    client.force_login(admin_user)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
 
 
 def queries_for(client, url) -> int:
