@@ -83,3 +83,27 @@ def pytest_configure(config):
         problems.append(f"{CHROMIUM} is missing")
     if problems:
         raise pytest.UsageError("CI needs the real services: " + "; ".join(problems))
+
+
+# ---------------------------------------------------------------------------
+# Admin tests: a superuser, and pages read in English so assertions can name
+# Django's own admin wording.
+# ---------------------------------------------------------------------------
+@pytest.fixture
+def english():
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def root(django_user_model):
+    return django_user_model.objects.create_superuser("root", "root@tcvn.gov.vn", "Secret-Pass-2020")
+
+
+@pytest.fixture
+def superuser_client(client, root):
+    client.force_login(root)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client

@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import dashboard_views
+
+urlpatterns: list = [
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("dashboard/data.json", dashboard_views.dashboard_json, name="dashboard-data"),
+]

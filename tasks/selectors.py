@@ -434,3 +434,124 @@ def plan_get_current() -> WorkPlan | None:
     """The plan of the current year, else the latest one."""
     year = local_today().year
     return WorkPlan.objects.filter(year=year).first() or WorkPlan.objects.order_by("-year").first()
+
+
+# --- staff pages: list, detail, journal, field history ----------------------
+
+TIMELINE_PAGE_SIZE = 20
+FIELD_HISTORY_LIMIT = 50
+
+
+def task_list_base(*, user) -> QuerySet[Task]:
+    """Rows of the task list and its exports: everything a row shows, in one query."""
+    return task_annotate_can_update(
+        Task.objects.select_related("lead_unit", "plan"),
+        user=user,
+    )
+
+
+def task_get_detail(*, pk: int) -> Task:
+    """A task with its units, parent and sub-tasks loaded (four queries)."""
+    from django.db.models import Prefetch
+
+    return (
+        Task.objects.select_related("lead_unit", "plan", "parent")
+        .prefetch_related(
+            Prefetch(
+                "coordinations",
+                queryset=TaskCoordination.objects.select_related("unit").order_by("unit__sort_order", "unit__code"),
+            ),
+            Prefetch("subtasks", queryset=Task.objects.select_related("lead_unit").order_by("code")),
+        )
+        .get(pk=pk)
+    )
+
+
+def task_subtask_rollup(*, task: Task) -> float | None:
+    """Average progress of the (prefetched) sub-tasks that are not cancelled; None without sub-tasks."""
+    progresses = [sub.progress for sub in task.subtasks.all() if sub.status != Status.CANCELLED]
+    if not progresses:
+        return None
+    return round(sum(progresses) / len(progresses), 1)
+
+
+def task_timeline_page(
+    *, task: Task, before: int | None = None, limit: int = TIMELINE_PAGE_SIZE
+) -> tuple[list[ProgressUpdate], int | None]:
+    """One page of the journal, newest first, with keyset pagination.
+
+    `before` is the id of the last update already shown; the page continues
+    strictly after it in (recorded_at, id) order, so page 50 costs the same
+    as page 1 (no OFFSET). Returns the updates and the cursor of the next page.
+    """
+    qs = ProgressUpdate.objects.filter(task=task).select_related("author").order_by("-recorded_at", "-id")
+    if before is not None:
+        anchor = ProgressUpdate.objects.filter(task=task, pk=before)
+        anchor_at = Subquery(anchor.values("recorded_at")[:1])
+        qs = qs.filter(Q(recorded_at__lt=anchor_at) | Q(recorded_at=anchor_at, id__lt=before))
+    rows = list(qs[: limit + 1])
+    next_before = rows[limit - 1].pk if len(rows) > limit else None
+    return rows[:limit], next_before
+
+
+def task_latest_update(*, task: Task) -> ProgressUpdate | None:
+    return ProgressUpdate.objects.filter(task=task).select_related("author").order_by("-recorded_at", "-id").first()
+
+
+def _display_value(value):
+    from django.utils.formats import date_format
+
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return date_format(value, "SHORT_DATE_FORMAT")
+    return value
+
+
+def task_field_history(*, task: Task, limit: int = FIELD_HISTORY_LIMIT) -> list[dict]:
+    """Edits of the task's plan fields, newest first: who, when and each field's old -> new value.
+
+    Diffs are computed in memory between consecutive history rows; unit ids
+    are turned into codes with one query. At most three queries whatever the length.
+    """
+    records = list(task.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
+    pairs = []
+    for index, record in enumerate(records[:limit]):
+        older = records[index + 1] if index + 1 < len(records) else None
+        pairs.append((record, record.diff_against(older).changes if older is not None else []))
+    unit_ids = {
+        value
+        for _record, changes in pairs
+        for change in changes
+        if change.field == "lead_unit"
+        for value in (change.old, change.new)
+    }
+    task_ids = {
+        value
+        for _record, changes in pairs
+        for change in changes
+        if change.field == "parent"
+        for value in (change.old, change.new)
+    }
+    units = dict(Unit.objects.filter(pk__in=unit_ids - {None}).values_list("pk", "code")) if unit_ids else {}
+    parents = dict(Task.objects.filter(pk__in=task_ids - {None}).values_list("pk", "code")) if task_ids else {}
+    names = {field.name: field.verbose_name for field in Task._meta.fields}
+    entries = []
+    for record, changes in pairs:
+        rows = []
+        for change in changes:
+            old, new = change.old, change.new
+            if change.field == "lead_unit":
+                old, new = units.get(old, old), units.get(new, new)
+            elif change.field == "parent":
+                old, new = parents.get(old, old), parents.get(new, new)
+            old, new = _display_value(old), _display_value(new)
+            rows.append({"field": change.field, "label": names.get(change.field, change.field), "old": old, "new": new})
+        entries.append(
+            {
+                "when": record.history_date,
+                "who": record.history_user,
+                "type": record.history_type,
+                "reason": record.history_change_reason,
+                "changes": rows,
+            }
+        )
+    return entries

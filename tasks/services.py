@@ -192,3 +192,38 @@ def plan_sync(*, data: dict) -> dict[str, int]:
             changed = True
         stats["created" if created else ("updated" if changed else "unchanged")] += 1
     return stats
+
+
+@transaction.atomic
+def progress_update_undo(*, update: ProgressUpdate) -> Task:
+    """Delete a task's latest journal entry and put the task back in the state it replaced.
+
+    Only the latest entry may go: each entry records the state before it, so
+    removing one in the middle would leave its successor describing a state
+    that never was. Raises ValidationError for any other entry.
+    """
+    task = Task.objects.select_for_update().get(pk=update.task_id)
+    journal = ProgressUpdate.objects.filter(task=task).order_by("-recorded_at", "-id")
+    latest = journal.first()
+    if latest is None or latest.pk != update.pk:
+        raise ValidationError(
+            _("Only the latest update of task %(code)s can be deleted; delete the later ones first.")
+            % {"code": task.code},
+            code="not_latest",
+        )
+    update.delete()
+    remaining = journal.first()
+    completed_at = None
+    if update.previous_status == Status.COMPLETED:
+        run_start = journal.filter(status=Status.COMPLETED).exclude(previous_status=Status.COMPLETED).first()
+        completed_at = run_start.recorded_at if run_start else None
+    Task.objects.filter(pk=task.pk).update(
+        status=update.previous_status,
+        progress=update.previous_progress,
+        completed_at=completed_at,
+        last_update_at=remaining.recorded_at if remaining else None,
+        version=task.version + 1,
+        updated_at=timezone.now(),
+    )
+    task.refresh_from_db()
+    return task

@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "units"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("<str:code>/", views.unit_detail, name="detail"),
+]

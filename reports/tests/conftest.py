@@ -1,25 +1,69 @@
-"""A small plan with a known journal around ISO week 2020-W26 (22-28 June 2020).
-
-Plan period 1 June - 31 July 2020, so its ended weeks are few (W23..W31) and
-the catch-up tests stay fast.
-
-    T1 (VU-A, due 30/06) in progress 50 on 10/06, completed on 24/06 -> completed on time in W26
-    T2 (VU-A, due 01/03) in progress 20 on 01/06                        -> overdue, stale
-    T3 (VU-A, due 15/12) on hold 10 on 23/06 with a note               -> status change in W26
-    T4 (VU-B, due 15/12) in progress 30 on 01/06                        -> VU-B posts nothing in W26
-    T5 (VU-B, due 21/06) in progress 40 on 02/06                        -> newly overdue in W26
-"""
-
 from datetime import date
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.core.cache import cache
 
-from tasks.models import Status, WorkPlan
-from tasks.services import task_record_progress
-from tasks.tests.builders import at, make_member, make_task, make_unit
-from units.models import Membership
+from tasks.models import Field, Status
+
+from .factories import PlanFactory, TaskFactory, UnitFactory, at, record
+
+AS_OF = date(2020, 6, 30)  # a Tuesday: its week runs 29/06-05/07, the previous one 22/06-28/06
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def plan_2020(db):
+    """Nine tasks whose figures as of 2020-06-30 are worked out by hand in the tests.
+
+    T1 A completed 20/05, due 31/05                  -> completed on time
+    T2 A in progress 01/03, completed 15/04, due 31/03 -> completed late
+    T3 A in progress 20% 24/06, 60% 29/06, due 31/12 -> within deadline (expected 49.6%)
+    T4 B in progress 30% 01/05, due 15/06            -> overdue 15 days, at risk, stale
+    T5 B no update, due 31/12                        -> not started, within deadline, at risk, stale
+    T6 B cancelled 01/04                             -> cancelled
+    T7 A on hold 20% 10/03, due 30/04                -> overdue 61 days, at risk (on hold is never stale)
+    T8 B in progress 40% 10/06, completed 01/07 00:30 -> as of 30/06: in progress, within deadline, stale
+    T9 A completed 30/06 23:00, due 30/06            -> completed on time (the as_of day counts)
+    """
+    plan = PlanFactory(year=2020)
+    a = UnitFactory(code="DV-A", name="Vụ A", sort_order=1)
+    b = UnitFactory(code="DV-B", name="Vụ B", sort_order=2)
+
+    def task(code, unit, field, due):
+        return TaskFactory(plan=plan, code=code, lead_unit=unit, field=field, due_date=due)
+
+    t = {
+        "T1": task("T1", a, Field.STANDARDS, date(2020, 5, 31)),
+        "T2": task("T2", a, Field.STANDARDS, date(2020, 3, 31)),
+        "T3": task("T3", a, Field.METROLOGY, date(2020, 12, 31)),
+        "T4": task("T4", b, Field.METROLOGY, date(2020, 6, 15)),
+        "T5": task("T5", b, Field.QUALITY, date(2020, 12, 31)),
+        "T6": task("T6", b, Field.QUALITY, date(2020, 9, 30)),
+        "T7": task("T7", a, Field.STANDARDS, date(2020, 4, 30)),
+        "T8": task("T8", b, Field.STANDARDS, date(2020, 12, 31)),
+        "T9": task("T9", a, Field.METROLOGY, date(2020, 6, 30)),
+    }
+    record(t["T1"], Status.COMPLETED, 100, at(date(2020, 5, 20)))
+    record(t["T2"], Status.IN_PROGRESS, 50, at(date(2020, 3, 1)))
+    record(t["T2"], Status.COMPLETED, 100, at(date(2020, 4, 15)))
+    record(t["T3"], Status.IN_PROGRESS, 20, at(date(2020, 6, 24)))
+    record(t["T3"], Status.IN_PROGRESS, 60, at(date(2020, 6, 29)))
+    record(t["T4"], Status.IN_PROGRESS, 30, at(date(2020, 5, 1)))
+    record(t["T6"], Status.CANCELLED, 0, at(date(2020, 4, 1)), note="Không còn phù hợp")
+    record(t["T7"], Status.ON_HOLD, 20, at(date(2020, 3, 10)), note="Chờ ý kiến Bộ")
+    record(t["T8"], Status.IN_PROGRESS, 40, at(date(2020, 6, 10)))
+    record(t["T8"], Status.COMPLETED, 100, at(date(2020, 7, 1), 0, 30))
+    record(t["T9"], Status.COMPLETED, 100, at(date(2020, 6, 30), 23, 0))
+    return plan, t
+
+
+# --- Weekly reports (see weekly_world.py) ------------------------------------
 
 
 @pytest.fixture(autouse=True)
@@ -40,61 +84,8 @@ def media_root(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
-def record(task, author, day, status, progress, note="Cập nhật"):
-    return task_record_progress(
-        task=task,
-        author=author,
-        status=status,
-        progress=progress,
-        note=note,
-        recorded_at=at(day),
-        check_permission=False,
-    )
-
-
 @pytest.fixture
 def world(db):
-    return _make_world()
+    from .weekly_world import make_world
 
-
-def _make_world():
-    unit_a = make_unit("VU-A", name="Vụ Tiêu chuẩn")
-    unit_b = make_unit("VU-B", name="Vụ Đo lường")
-    plan = WorkPlan.objects.create(
-        year=2020, title="Kế hoạch công tác năm 2020", start_date=date(2020, 6, 1), end_date=date(2020, 7, 31)
-    )
-    staff_a = make_member("staff-a", unit_a)
-    staff_a.email = "staff-a@example.vn"
-    staff_a.save()
-    head_a = make_member("head-a", unit_a, role=Membership.Role.HEAD)
-    head_a.email = "head-a@example.vn"
-    head_a.save()
-    staff_b = make_member("staff-b", unit_b)
-    staff_b.email = "staff-b@example.vn"
-    staff_b.save()
-    leader = get_user_model().objects.create_user("lanhdao", password="x", email="lanhdao@example.vn")
-    leader.groups.add(Group.objects.get_or_create(name="Leadership")[0])
-    outsider = get_user_model().objects.create_user("outsider", password="x", email="outsider@example.vn")
-
-    t1 = make_task(plan, "NV-01", unit_a, start=date(2020, 6, 1), due=date(2020, 6, 30), title="Xây dựng TCVN")
-    t2 = make_task(plan, "NV-02", unit_a, start=date(2020, 1, 1), due=date(2020, 3, 1), title="Rà soát quy chuẩn")
-    t3 = make_task(plan, "NV-03", unit_a, start=date(2020, 6, 1), due=date(2020, 12, 15), title="Đề án năng suất")
-    t4 = make_task(plan, "NV-04", unit_b, start=date(2020, 6, 1), due=date(2020, 12, 15), title="Kiểm định đo lường")
-    record(t1, staff_a, date(2020, 6, 10), Status.IN_PROGRESS, 50)
-    record(t1, staff_a, date(2020, 6, 24), Status.COMPLETED, 100, "Đã ban hành, hoàn thành đúng hạn")
-    record(t2, staff_a, date(2020, 6, 1), Status.IN_PROGRESS, 20)
-    record(t3, staff_a, date(2020, 6, 23), Status.ON_HOLD, 10, "Chờ bố trí kinh phí")
-    record(t4, staff_b, date(2020, 6, 1), Status.IN_PROGRESS, 30)
-    t5 = make_task(plan, "NV-05", unit_b, start=date(2020, 6, 1), due=date(2020, 6, 21), title="Hướng dẫn mã số")
-    record(t5, staff_b, date(2020, 6, 2), Status.IN_PROGRESS, 40)
-    return {
-        "plan": plan,
-        "unit_a": unit_a,
-        "unit_b": unit_b,
-        "staff_a": staff_a,
-        "head_a": head_a,
-        "staff_b": staff_b,
-        "leader": leader,
-        "outsider": outsider,
-        "tasks": (t1, t2, t3, t4, t5),
-    }
+    return make_world()

@@ -10,7 +10,7 @@ from reports.services import weekly_report_build
 from tasks.models import Status
 from tasks.selectors import plan_figures
 
-from .conftest import record
+from .weekly_world import record_update as record
 
 pytestmark = pytest.mark.django_db
 

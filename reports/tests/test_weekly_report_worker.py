@@ -88,9 +88,9 @@ def worker(transactional_db, settings, tmp_path):
 
 @pytest.fixture
 def committed_world(worker):
-    from reports.tests.conftest import _make_world
+    from reports.tests.weekly_world import make_world
 
-    return _make_world()
+    return make_world()
 
 
 def test_a_real_worker_builds_weekly_reports_end_to_end(worker, committed_world, capsys):

@@ -142,3 +142,42 @@ def test_a_progress_update_does_not_add_to_the_plan_fields_audit_trail(task, sta
     history_rows = task.history.count()
     task_record_progress(task=task, author=staff, status=Status.IN_PROGRESS, progress=5, note="Bắt đầu")
     assert task.history.count() == history_rows
+
+
+def test_undoing_the_latest_update_restores_the_state_it_replaced(task, staff):
+    from tasks.services import progress_update_undo
+
+    done_at = at(date(2020, 6, 5))
+    task_record_progress(
+        task=task, author=staff, status=Status.IN_PROGRESS, progress=60, note="a", recorded_at=at(date(2020, 5, 29))
+    )
+    task_record_progress(task=task, author=staff, status=Status.COMPLETED, progress=100, note="b", recorded_at=done_at)
+    last = task_record_progress(
+        task=task, author=staff, status=Status.IN_PROGRESS, progress=95, note="c", recorded_at=at(date(2020, 6, 12))
+    )
+
+    task = progress_update_undo(update=last)
+
+    assert (task.status, task.progress, task.completed_at, task.last_update_at) == (
+        Status.COMPLETED,
+        100,
+        done_at,
+        done_at,
+    )
+    assert task.version == 5
+    assert not ProgressUpdate.objects.filter(pk=last.pk).exists()
+
+
+def test_only_the_latest_update_can_be_undone(task, staff):
+    from tasks.services import progress_update_undo
+
+    first = task_record_progress(
+        task=task, author=staff, status=Status.IN_PROGRESS, progress=10, note="a", recorded_at=at(date(2020, 5, 1))
+    )
+    task_record_progress(
+        task=task, author=staff, status=Status.IN_PROGRESS, progress=20, note="b", recorded_at=at(date(2020, 5, 8))
+    )
+    before = _snapshot(task)
+    with pytest.raises(ValidationError):
+        progress_update_undo(update=first)
+    assert _snapshot(task) == before

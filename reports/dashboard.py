@@ -1,0 +1,365 @@
+"""The leadership dashboard: parameters, extra selectors and the assembled,
+cached figures (`dashboard_data`), shared by the page, data.json and the
+weekly report.
+
+Every figure is computed in the database from the progress journal (through
+tasks.selectors); the number of queries does not depend on the data size.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.core.cache import cache
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.urls import NoReverseMatch, reverse
+from django.utils import formats, translation
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from tasks.models import ProgressUpdate, Status, Task, WorkPlan
+from tasks.selectors import (
+    COUNT_KEYS,
+    DaysBetween,
+    cutoff_for,
+    day_start,
+    local_today,
+    plan_burnup,
+    plan_figures,
+    plan_get_current,
+    plan_units_not_updated,
+    task_annotate_as_of,
+    week_bounds,
+)
+from units.models import Unit
+
+# Dates before or after these are refused: they are typos, and date arithmetic
+# near year 1 or 9999 would overflow.
+AS_OF_MIN = date(2000, 1, 1)
+AS_OF_MAX = date(2100, 12, 31)
+# Long lists are cut on the page; the "see all" link goes to the task list.
+OVERDUE_LIMIT = 50
+CHANGES_LIMIT = 30
+CACHE_SECONDS = 600
+CACHE_PREFIX = "dashboard:v1"
+UNIT_CODE_RE = re.compile(r"[A-Za-z0-9._-]{1,32}")
+
+# How each headline figure maps onto the task list's GET parameters.
+COUNT_FILTERS = {
+    "total": {},
+    "completed_on_time": {"state": "completed_on_time"},
+    "completed_late": {"state": "completed_late"},
+    "open_within_deadline": {"state": "open_within_deadline"},
+    "open_overdue": {"state": "open_overdue"},
+    "not_started": {"status": Status.NOT_STARTED.value},
+    "in_progress": {"status": Status.IN_PROGRESS.value},
+    "on_hold": {"status": Status.ON_HOLD.value},
+    "cancelled": {"state": "cancelled"},
+    "at_risk": {"at_risk": "1"},
+    "stale": {"stale": "1"},
+}
+
+
+class DashboardParamError(ValueError):
+    """A parameter could not be used; the message is translated, for people."""
+
+    def __init__(self, param: str, message: str):
+        super().__init__(message)
+        self.param = param
+        self.message = message
+
+
+@dataclass
+class DashboardParams:
+    plan: WorkPlan | None
+    as_of: date
+    unit: Unit | None = None
+    errors: list[DashboardParamError] = field(default_factory=list)
+
+
+def dashboard_parse_params(params, *, unit_code: str | None = None) -> DashboardParams:
+    """Read `plan`, `as_of` and `unit` from a QueryDict.
+
+    A bad value never raises: it is reported in `errors` and the default is
+    used instead (the page shows the message, data.json answers 400).
+    """
+    errors: list[DashboardParamError] = []
+    plan = None
+    year = (params.get("plan") or "").strip()
+    if year:
+        if year.isdigit() and len(year) == 4:
+            plan = WorkPlan.objects.filter(year=int(year)).first()
+        if plan is None:
+            errors.append(DashboardParamError("plan", _("There is no work plan for “%(year)s”.") % {"year": year[:20]}))
+    if plan is None:
+        plan = plan_get_current()
+
+    as_of = local_today()
+    raw = (params.get("as_of") or "").strip()
+    if raw:
+        try:
+            parsed = date.fromisoformat(raw)
+        except ValueError:
+            parsed = None
+        if parsed is None or not AS_OF_MIN <= parsed <= AS_OF_MAX or len(raw) != 10:
+            errors.append(
+                DashboardParamError(
+                    "as_of",
+                    _("“%(value)s” is not a valid date; use the form YYYY-MM-DD, e.g. 2020-06-30.")
+                    % {"value": raw[:20]},
+                )
+            )
+        else:
+            as_of = parsed
+
+    unit = None
+    code = unit_code if unit_code is not None else (params.get("unit") or "").strip()
+    if code:
+        # Checked before querying: a NUL byte would make PostgreSQL refuse the query.
+        unit = Unit.objects.filter(code__iexact=code).first() if UNIT_CODE_RE.fullmatch(code) else None
+        if unit is None:
+            errors.append(
+                DashboardParamError("unit", _("There is no unit with the code “%(code)s”.") % {"code": code[:32]})
+            )
+    return DashboardParams(plan=plan, as_of=as_of, unit=unit, errors=errors)
+
+
+# --- extra selectors ---------------------------------------------------------
+
+
+def plan_journal_version(*, plan: WorkPlan) -> str:
+    """A value that changes whenever anything the dashboard shows may change.
+
+    The journal is append-only, so its highest id moves with every new update
+    (even one back-dated); `updated_at` moves with every plan edit. One query.
+    """
+    latest_update = ProgressUpdate.objects.filter(task__plan=OuterRef("pk")).order_by("-id").values("id")[:1]
+    tasks = Task.objects.filter(plan=OuterRef("pk")).order_by().values("plan")
+    row = (
+        WorkPlan.objects.filter(pk=plan.pk)
+        .annotate(
+            last_update_id=Subquery(latest_update),
+            last_edit=Subquery(tasks.annotate(m=Max("updated_at")).values("m")),
+            task_count=Subquery(tasks.annotate(n=Count("pk")).values("n")),
+        )
+        .values("last_update_id", "last_edit", "task_count")
+        .first()
+    ) or {}
+    last_edit = row.get("last_edit")
+    return f"{row.get('last_update_id') or 0}-{last_edit.timestamp() if last_edit else 0}-{row.get('task_count') or 0}"
+
+
+def task_overdue_list(*, tasks: QuerySet[Task], as_of: date) -> QuerySet[Task]:
+    """Open tasks past their due date as of `as_of`, most days overdue first."""
+    return (
+        task_annotate_as_of(tasks, as_of=as_of)
+        .filter(s_overdue=True)
+        .annotate(days_overdue=DaysBetween(Value(as_of), F("due_date")))
+        .select_related("lead_unit")
+        .order_by("-days_overdue", "code")
+    )
+
+
+def _journal(*, tasks: QuerySet[Task]) -> QuerySet[ProgressUpdate]:
+    return ProgressUpdate.objects.filter(task__in=tasks.order_by().values("pk"))
+
+
+def week_activity_compare(*, tasks: QuerySet[Task], start: date, end: date) -> dict:
+    """Updates, status changes, completions and tasks updated from `start` (a
+    Monday) to `end`, and in the whole previous week (Monday-Sunday). One query."""
+    prev_start, prev_end = start - timedelta(days=7), start - timedelta(days=1)
+    this_week = Q(recorded_at__gte=day_start(start), recorded_at__lt=cutoff_for(end))
+    last_week = Q(recorded_at__gte=day_start(prev_start), recorded_at__lt=cutoff_for(prev_end))
+    changed = ~Q(status=F("previous_status"))
+    completed = Q(status=Status.COMPLETED) & ~Q(previous_status=Status.COMPLETED)
+    row = (
+        _journal(tasks=tasks)
+        .filter(recorded_at__gte=day_start(prev_start), recorded_at__lt=cutoff_for(end))
+        .aggregate(
+            updates=Count("pk", filter=this_week),
+            status_changes=Count("pk", filter=this_week & changed),
+            completed=Count("pk", filter=this_week & completed),
+            tasks_updated=Count("task", filter=this_week, distinct=True),
+            prev_updates=Count("pk", filter=last_week),
+            prev_status_changes=Count("pk", filter=last_week & changed),
+            prev_completed=Count("pk", filter=last_week & completed),
+            prev_tasks_updated=Count("task", filter=last_week, distinct=True),
+        )
+    )
+    keys = ("updates", "status_changes", "completed", "tasks_updated")
+    return {
+        key: {
+            "this_week": row[key] or 0,
+            "previous_week": row[f"prev_{key}"] or 0,
+            "delta": (row[key] or 0) - (row[f"prev_{key}"] or 0),
+        }
+        for key in keys
+    }
+
+
+def week_status_changes(*, tasks: QuerySet[Task], start: date, end: date):
+    """The updates of the period that changed a task's status, newest first."""
+    return (
+        _journal(tasks=tasks)
+        .filter(recorded_at__gte=day_start(start), recorded_at__lt=cutoff_for(end))
+        .exclude(status=F("previous_status"))
+        .select_related("task", "task__lead_unit")
+        .order_by("-recorded_at", "-id")
+    )
+
+
+def units_not_updated(*, plan: WorkPlan, start: date, end: date, unit: Unit | None = None) -> QuerySet[Unit]:
+    qs = plan_units_not_updated(plan=plan, start=start, end=end)
+    return qs.filter(pk=unit.pk) if unit is not None else qs
+
+
+# --- assembly --------------------------------------------------------------------
+
+
+def task_list_url(*, plan: WorkPlan, as_of: date, unit: Unit | None = None, **filters) -> str:
+    """A link to the task list showing exactly the tasks behind a figure."""
+    params = {"plan": plan.year, "as_of": as_of.isoformat(), **filters}
+    if unit is not None:
+        params.update(unit=unit.code, role="lead")
+    return f"{_task_list_path()}?{urlencode(params)}"
+
+
+def _task_list_path() -> str:
+    # The list is built in parallel (issue 3); its documented path is /tasks/.
+    try:
+        return reverse("tasks:list")
+    except NoReverseMatch:
+        return "/tasks/"
+
+
+def _date_display(value: date) -> str:
+    return formats.date_format(value, "SHORT_DATE_FORMAT")
+
+
+def _rate(row: dict) -> float:
+    done = row["completed_on_time"] + row["completed_late"]
+    active = row["total"] - row["cancelled"]
+    return round(100.0 * done / active, 1) if active else 0.0
+
+
+def dashboard_cache_key(*, plan: WorkPlan, as_of: date, unit: Unit | None, version: str) -> str:
+    lang = translation.get_language() or "vi"
+    return f"{CACHE_PREFIX}:{plan.pk}:{as_of.isoformat()}:{unit.code if unit else '-'}:{lang}:{local_today()}:{version}"
+
+
+def dashboard_data(*, plan: WorkPlan, as_of: date, unit: Unit | None = None) -> dict:
+    """The dashboard's figures as a JSON-ready dict (data.json, page, weekly report).
+
+    Cached; the key holds the plan's journal version, so a new update or a
+    plan edit shows at once. A cache outage only costs the recomputation.
+    """
+    key = dashboard_cache_key(plan=plan, as_of=as_of, unit=unit, version=plan_journal_version(plan=plan))
+    data = cache.get(key)
+    if data is None:
+        data = dashboard_build(plan=plan, as_of=as_of, unit=unit)
+        cache.set(key, data, CACHE_SECONDS)
+    return data
+
+
+def dashboard_build(*, plan: WorkPlan, as_of: date, unit: Unit | None = None) -> dict:
+    """Compute everything (no cache). A fixed number of queries (10)."""
+    tasks = Task.objects.filter(plan=plan)
+    if unit is not None:
+        tasks = tasks.filter(lead_unit=unit)
+    figures = plan_figures(plan=plan, as_of=as_of, tasks=tasks)  # 3 queries
+    burnup = plan_burnup(plan=plan, until=as_of, tasks=tasks)  # 3 queries
+    week_start, week_end = week_bounds(as_of)
+    week_end = min(week_end, as_of)  # updates after as_of do not count
+
+    def link(**filters) -> str:
+        return task_list_url(plan=plan, as_of=as_of, unit=unit, **filters)
+
+    overdue_qs = task_overdue_list(tasks=tasks, as_of=as_of)[:OVERDUE_LIMIT]  # 1 query
+    overdue = [
+        {
+            "code": task.code,
+            "title": task.title,
+            "lead_unit": task.lead_unit.code,
+            "lead_unit_name": task.lead_unit.name,
+            "due_date": task.due_date.isoformat(),
+            "due_date_display": _date_display(task.due_date),
+            "days_overdue": task.days_overdue,
+            "status": task.s_status,
+            "status_label": str(Status(task.s_status).label),
+            "progress": task.s_progress,
+        }
+        for task in overdue_qs
+    ]
+    changes = [  # 1 query
+        {
+            "task": update.task.code,
+            "title": update.task.title,
+            "lead_unit": update.task.lead_unit.code,
+            "recorded_at": update.recorded_at.isoformat(),
+            "recorded_on_display": _date_display(update.recorded_at.astimezone(day_start(as_of).tzinfo).date()),
+            "from_status": update.previous_status,
+            "from_label": str(Status(update.previous_status).label),
+            "to_status": update.status,
+            "to_label": str(Status(update.status).label),
+            "progress": update.progress,
+        }
+        for update in week_status_changes(tasks=tasks, start=week_start, end=week_end)[:CHANGES_LIMIT]
+    ]
+    activity = week_activity_compare(tasks=tasks, start=week_start, end=week_end)  # 1 query
+    not_updated = list(  # 1 query (plan_units_not_updated nests the rest)
+        units_not_updated(plan=plan, start=week_start, end=week_end, unit=unit).values("code", "name")
+    )
+
+    by_unit = [{**row, "completion_rate": _rate(row)} for row in figures.by_unit]
+    ranked = sorted(by_unit, key=lambda r: (-r["completion_rate"], -r["total"], r["unit"]))
+    return {
+        "plan": plan.year,
+        "plan_title": plan.title,
+        "as_of": as_of.isoformat(),
+        "as_of_display": _date_display(as_of),
+        "unit": unit.code if unit else None,
+        "unit_name": unit.name if unit else None,
+        "counts": {key: figures.counts[key] for key in COUNT_KEYS},
+        "average_progress": figures.average_progress,
+        "completion_rate": _rate(figures.counts),
+        "links": {key: link(**COUNT_FILTERS[key]) for key in COUNT_KEYS} | {"overdue": link(overdue="1")},
+        "by_unit": by_unit,
+        "by_field": figures.by_field,
+        "units_ranked": [
+            {
+                "unit": row["unit"],
+                "name": row["name"],
+                "total": row["total"],
+                "completed": row["completed_on_time"] + row["completed_late"],
+                "completion_rate": row["completion_rate"],
+                "open_overdue": row["open_overdue"],
+                "at_risk": row["at_risk"],
+                "average_progress": row["average_progress"],
+                "url": reverse("units:detail", args=[row["unit"]])
+                + "?"
+                + urlencode({"plan": plan.year, "as_of": as_of.isoformat()}),
+            }
+            for row in ranked
+        ],
+        "burnup": burnup,
+        "overdue": overdue,
+        "overdue_more": max(figures.counts["open_overdue"] - len(overdue), 0),
+        "week": {
+            "start": week_start.isoformat(),
+            "end": week_end.isoformat(),
+            "start_display": _date_display(week_start),
+            "end_display": _date_display(week_end),
+            "previous_start_display": _date_display(week_start - timedelta(days=7)),
+            "previous_start": (week_start - timedelta(days=7)).isoformat(),
+            "previous_end": (week_start - timedelta(days=1)).isoformat(),
+            "previous_end_display": _date_display(week_start - timedelta(days=1)),
+            "activity": activity,
+            "status_changes": changes,
+        },
+        "not_updated_units": [row["code"] for row in not_updated],
+        "not_updated_unit_names": not_updated,
+    }
+
+
+def dashboard_plan_years() -> list[int]:
+    return list(WorkPlan.objects.order_by("-year").values_list("year", flat=True))

@@ -1,0 +1,226 @@
+"""The task list's filters (GET parameters, kept in the URL).
+
+Parameter names are a contract: the Leadership dashboard links here for
+drill-down (`plan`, `as_of`, `state`, `status`, `at_risk`, `stale`, `unit`,
+`role`). Status-like filters are evaluated as of `as_of` (default today) on
+the annotations of tasks.selectors.task_annotate_as_of, so a count on the
+dashboard equals the number of rows the link shows.
+"""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from plan_portal.text import normalize_search
+from units.models import Unit
+
+from .models import Field, Status, TaskCoordination, WorkPlan
+from .selectors import (
+    STATE_CANCELLED,
+    STATE_COMPLETED_LATE,
+    STATE_COMPLETED_ON_TIME,
+    STATE_OPEN_OVERDUE,
+    STATE_OPEN_WITHIN_DEADLINE,
+    local_today,
+    plan_get_current,
+    task_annotate_as_of,
+)
+
+STATE_CHOICES = [
+    (STATE_COMPLETED_ON_TIME, _("Completed on time")),
+    (STATE_COMPLETED_LATE, _("Completed late")),
+    (STATE_OPEN_WITHIN_DEADLINE, _("Open, within the deadline")),
+    (STATE_OPEN_OVERDUE, _("Open, overdue")),
+    (STATE_CANCELLED, _("Cancelled")),
+]
+ROLE_CHOICES = [("lead", _("as lead unit")), ("coord", _("as coordinating unit"))]
+YES_CHOICES = [("1", _("Yes"))]
+
+# Visible name -> ORM expression. Each ends with the primary key so pages are stable.
+ORDERING_FIELDS = (
+    ("code", "code"),
+    ("due_date", "due"),
+    ("s_progress", "progress"),
+    ("s_status", "status"),
+    ("lead_unit__code", "unit"),
+    ("last_update_at", "updated"),
+)
+
+
+class ISODateFilter(django_filters.DateFilter):
+    """ISO dates (YYYY-MM-DD) as in links, plus the Vietnamese dd/mm/yyyy a person may type."""
+
+    field_class = forms.DateField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("input_formats", ["%Y-%m-%d", "%d/%m/%Y"])
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+        super().__init__(*args, **kwargs)
+
+
+class UnitCodeField(forms.ModelChoiceField):
+    default_error_messages = {"invalid_choice": _("Unknown unit code: %(value)s.")}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        value = str(value).strip().upper()
+        try:
+            # Any unit, also a deactivated one (old links keep working); the
+            # drop-down offers the active ones.
+            return Unit.objects.get(code=value)
+        except Unit.DoesNotExist:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+            ) from None
+
+    def label_from_instance(self, obj):
+        return f"{obj.code} – {obj.short_name or obj.name}"
+
+
+class UnitCodeFilter(django_filters.ModelChoiceFilter):
+    field_class = UnitCodeField
+
+
+class TaskOrderingFilter(django_filters.OrderingFilter):
+    # django-filter ships no Vietnamese catalogue: translate the suffix here.
+    descending_fmt = _("%s (descending)")
+
+
+class TaskFilterForm(forms.Form):
+    def clean_plan(self):
+        year = self.cleaned_data.get("plan")
+        self.plan_obj = None
+        if year is not None:
+            self.plan_obj = WorkPlan.objects.filter(year=year).first()
+            if self.plan_obj is None:
+                raise forms.ValidationError(_("There is no work plan for %(year)s."), params={"year": int(year)})
+        return year
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("due_from"), cleaned.get("due_to")
+        if start and end and start > end:
+            self.add_error("due_to", _("The end of the due-date range is before its start."))
+        return cleaned
+
+
+class TaskFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="filter_q")
+    plan = django_filters.NumberFilter(label=_("Plan (year)"), method="filter_nothing")
+    as_of = ISODateFilter(label=_("As of"), method="filter_nothing")
+    unit = UnitCodeFilter(
+        label=_("Unit"),
+        queryset=Unit.objects.filter(is_active=True).order_by("sort_order", "code"),
+        to_field_name="code",
+        empty_label=_("All units"),
+        method="filter_unit",
+    )
+    role = django_filters.ChoiceFilter(
+        label=_("Unit's role"), choices=ROLE_CHOICES, empty_label=_("lead or coordinating"), method="filter_nothing"
+    )
+    status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=Status.choices, field_name="s_status")
+    state = django_filters.MultipleChoiceFilter(label=_("Deadline state"), choices=STATE_CHOICES, field_name="s_state")
+    field = django_filters.ChoiceFilter(label=_("Field"), choices=Field.choices, empty_label=_("All fields"))
+    overdue = django_filters.ChoiceFilter(
+        label=_("Overdue"), choices=YES_CHOICES, empty_label="—", method="filter_flag"
+    )
+    at_risk = django_filters.ChoiceFilter(
+        label=_("Behind schedule"), choices=YES_CHOICES, empty_label="—", method="filter_flag"
+    )
+    stale = django_filters.ChoiceFilter(
+        label=_("Not updated recently"), choices=YES_CHOICES, empty_label="—", method="filter_flag"
+    )
+    due_from = ISODateFilter(label=_("Due from"), field_name="due_date", lookup_expr="gte")
+    due_to = ISODateFilter(label=_("Due until"), field_name="due_date", lookup_expr="lte")
+    ordering = TaskOrderingFilter(
+        label=_("Sort by"),
+        fields=ORDERING_FIELDS,
+        field_labels={
+            "code": _("Code"),
+            "due_date": _("Due date"),
+            "s_progress": _("Progress"),
+            "s_status": _("Status"),
+            "lead_unit__code": _("Lead unit"),
+            "last_update_at": _("Last update"),
+        },
+        empty_label=_("Code (default)"),
+    )
+
+    class Meta:
+        form = TaskFilterForm
+        fields: list[str] = []
+
+    # Kept in the URL but not shown as fields of the filter form (dashboard drill-down).
+    HIDDEN_PARAMS = ("as_of", "state")
+    FLAG_PARAMS = ("overdue", "at_risk", "stale")
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.plan = None
+        self.as_of = None
+        for field in self.form.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxSelectMultiple):
+                widget.attrs["class"] = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                widget.attrs["class"] = "form-select"
+            else:
+                widget.attrs["class"] = "form-control"
+        self.form.fields["status"].widget = forms.CheckboxSelectMultiple(
+            attrs={"class": "form-check-input"}, choices=self.form.fields["status"].choices
+        )
+
+    # --- resolution of the implicit parameters --------------------------------
+
+    def filter_queryset(self, queryset):
+        cleaned = self.form.cleaned_data
+        self.plan = getattr(self.form, "plan_obj", None) or plan_get_current()
+        self.as_of = cleaned.get("as_of") or local_today()
+        if self.plan is None:
+            return queryset.none()
+        queryset = task_annotate_as_of(queryset.filter(plan=self.plan), as_of=self.as_of)
+        queryset = super().filter_queryset(queryset)
+        if not cleaned.get("ordering"):
+            queryset = queryset.order_by("code", "pk")
+        else:
+            queryset = queryset.order_by(*queryset.query.order_by, "code", "pk")
+        return queryset
+
+    # --- filter methods ----------------------------------------------------------
+
+    def filter_nothing(self, queryset, name, value):
+        """Handled in filter_queryset (plan, as_of) or by another filter (role)."""
+        return queryset
+
+    def filter_q(self, queryset, name, value):
+        # Both sides folded by the same function: "Đo lường", "do luong" and
+        # "DO LUONG" all become "do luong". The column is already lower-case,
+        # so a plain LIKE suffices (and PostgreSQL's trigram index serves it).
+        for word in normalize_search(value).split():
+            queryset = queryset.filter(search_text__contains=word)
+        return queryset
+
+    def filter_unit(self, queryset, name, unit):
+        role = self.form.cleaned_data.get("role")
+        if role == "lead":
+            return queryset.filter(lead_unit=unit)
+        coordinated = Q(pk__in=TaskCoordination.objects.filter(unit=unit).values("task"))
+        if role == "coord":
+            return queryset.filter(coordinated)
+        return queryset.filter(Q(lead_unit=unit) | coordinated)
+
+    def filter_flag(self, queryset, name, value):
+        if value == "1":
+            return queryset.filter(**{f"s_{name}": True})
+        return queryset
+
+    @property
+    def as_of_is_today(self) -> bool:
+        return self.as_of is None or self.as_of >= local_today()
+
+    def active_query_without_page(self) -> str:
+        params = self.data.copy() if self.data is not None else {}
+        params.pop("page", None)
+        return params.urlencode()

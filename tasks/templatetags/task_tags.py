@@ -1,0 +1,59 @@
+"""Small display helpers for the task pages (no queries)."""
+
+from django import template
+from django.utils.translation import get_language
+
+from tasks.models import Field, Status
+
+register = template.Library()
+
+_STATUS_LABELS = dict(Status.choices)
+_FIELD_LABELS = dict(Field.choices)
+
+
+@register.filter
+def status_label(key: str) -> str:
+    """Translated label of a status key (works on annotations such as s_status)."""
+    return str(_STATUS_LABELS.get(key, key))
+
+
+@register.filter
+def field_label(key: str) -> str:
+    return str(_FIELD_LABELS.get(key, key))
+
+
+@register.filter
+def task_title(task) -> str:
+    """The English title when the page is in English and one exists."""
+    if (get_language() or "").startswith("en") and task.title_en:
+        return task.title_en
+    return task.title
+
+
+@register.filter
+def unit_name(unit) -> str:
+    if (get_language() or "").startswith("en") and unit.name_en:
+        return unit.name_en
+    return unit.name
+
+
+@register.filter
+def signed(value) -> str:
+    """+5 / −3 / 0 for a progress change."""
+    value = int(value or 0)
+    if value > 0:
+        return f"+{value}"
+    if value < 0:
+        return f"−{abs(value)}"
+    return "0"
+
+
+@register.filter
+def get_field_label(form, name: str) -> str:
+    field = form.fields.get(name)
+    return str(field.label) if field is not None and field.label else name
+
+
+@register.filter
+def getlist(querydict, name: str) -> list[str]:
+    return querydict.getlist(name)

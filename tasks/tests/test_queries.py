@@ -1,0 +1,120 @@
+"""Pages run a fixed number of queries whatever the data size."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from tasks.models import ProgressUpdate, Status, Task
+
+from .factories import MembershipFactory, TaskCoordinationFactory, TaskFactory, UnitFactory, WorkPlanFactory
+
+
+def _queries(client, url, params=None) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, params or {})
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def _make_tasks(n: int, unit, other):
+    plan = WorkPlanFactory(year=2020)
+    tasks = Task.objects.bulk_create(
+        [
+            Task(
+                plan=plan,
+                code=f"Q-{i:04d}",
+                title=f"Nhiệm vụ đo lường {i}",
+                field="standards",
+                lead_unit=unit if i % 2 else other,
+                start_date=plan.start_date,
+                due_date=plan.end_date,
+                search_text=f"q-{i:04d} nhiem vu do luong {i}",
+            )
+            for i in range(n)
+        ]
+    )
+    for task in tasks[::3]:
+        TaskCoordinationFactory(task=task, unit=unit)
+    return plan
+
+
+# session, user, memberships, Leadership group (menu), the current plan (two
+# lookups) or the plan asked for (one), the count, the page, the unit choices,
+# and the unit asked for.
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({}, 9),
+        ({"q": "đo lường", "unit": "VU-TC", "status": ["not_started", "in_progress"], "overdue": "1"}, 10),
+        ({"as_of": "2020-06-30", "plan": "2020", "state": "open_within_deadline"}, 8),
+    ],
+)
+def test_the_list_costs_the_same_with_10_and_500_tasks(db, client, params, expected):
+    unit, other = UnitFactory(code="VU-TC"), UnitFactory(code="VU-DL")
+    user = MembershipFactory(unit=unit).user
+    client.force_login(user)
+
+    _make_tasks(10, unit, other)
+    small = _queries(client, reverse("tasks:list"), params)
+    Task.objects.all().delete()
+    _make_tasks(500, unit, other)
+    large = _queries(client, reverse("tasks:list"), params)
+
+    assert small == large == expected
+
+
+def test_my_tasks_and_exports_cost_the_same_with_10_and_500_tasks(db, client):
+    unit, other = UnitFactory(code="VU-TC"), UnitFactory(code="VU-DL")
+    client.force_login(MembershipFactory(unit=unit).user)
+    urls = [reverse("tasks:my"), reverse("tasks:export-csv"), reverse("tasks:export-xlsx")]
+
+    _make_tasks(10, unit, other)
+    small = [_queries(client, url) for url in urls]
+    Task.objects.all().delete()
+    _make_tasks(500, unit, other)
+    large = [_queries(client, url) for url in urls]
+
+    assert small == large == [9, 8, 8]
+
+
+def _updates(task, author, n: int):
+    start = timezone.now() - timedelta(days=n + 1)
+    ProgressUpdate.objects.bulk_create(
+        [
+            ProgressUpdate(
+                task=task,
+                author=author,
+                recorded_at=start + timedelta(days=i),
+                status=Status.IN_PROGRESS,
+                progress=min(i, 99),
+                note=f"Cập nhật lần {i}",
+                previous_status=Status.IN_PROGRESS,
+                previous_progress=min(i, 99),
+            )
+            for i in range(n)
+        ]
+    )
+
+
+def test_the_detail_costs_the_same_with_5_and_300_updates_and_on_older_pages(db, client):
+    unit = UnitFactory(code="VU-TC")
+    author = MembershipFactory(unit=unit).user
+    client.force_login(author)
+    small_task = TaskFactory(lead_unit=unit, code="S-1")
+    big_task = TaskFactory(lead_unit=unit, code="B-1")
+    for parent in (small_task, big_task):
+        TaskFactory(lead_unit=unit, parent=parent, code=f"{parent.code}.1")
+        TaskCoordinationFactory(task=parent, unit=UnitFactory())
+    _updates(small_task, author, 5)
+    _updates(big_task, author, 300)
+
+    small = _queries(client, reverse("tasks:detail", args=[small_task.pk]))
+    large = _queries(client, reverse("tasks:detail", args=[big_task.pk]))
+    oldest_first_id = ProgressUpdate.objects.filter(task=big_task).order_by("-recorded_at", "-id")[150].pk
+    older_page = _queries(client, reverse("tasks:detail", args=[big_task.pk]), {"before": oldest_first_id})
+
+    assert small == large == older_page == 9
