@@ -1,0 +1,70 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tasks.models import WorkPlan
+from units.models import Unit
+
+
+class WeeklyReport(models.Model):
+    """The plan's figures as of the end of one ISO week, and its rendered files.
+
+    `snapshot` holds figures only (never the time it was built), so building
+    the same week again from the same journal gives an identical snapshot and
+    `snapshot_hash`. The files are named after that hash, written beside their
+    final name and moved into place, so a row never points at half a file.
+    """
+
+    plan = models.ForeignKey(
+        WorkPlan, verbose_name=_("work plan"), on_delete=models.PROTECT, related_name="weekly_reports"
+    )
+    iso_year = models.PositiveSmallIntegerField(_("ISO year"))
+    iso_week = models.PositiveSmallIntegerField(_("ISO week"))
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    generated_at = models.DateTimeField(_("generated at"))
+    snapshot = models.JSONField(_("snapshot"), default=dict)
+    snapshot_hash = models.CharField(_("snapshot hash"), max_length=64, editable=False)
+    xlsx_file = models.FileField(_("Excel file"), upload_to="reports/", max_length=255, blank=True)
+    pdf_file = models.FileField(_("PDF file"), upload_to="reports/", max_length=255, blank=True)
+    # Set when the report e-mail went out; a rebuild keeps it, so the Monday
+    # job never sends the same week twice.
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("weekly report")
+        verbose_name_plural = _("weekly reports")
+        ordering = ["-iso_year", "-iso_week", "plan"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "iso_year", "iso_week"], name="weekly_report_one_per_week"),
+            models.CheckConstraint(
+                condition=models.Q(iso_week__gte=1, iso_week__lte=53), name="weekly_report_iso_week_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan.year}: {self.week_label}"
+
+    @property
+    def week_label(self) -> str:
+        return f"{self.iso_year}-W{self.iso_week:02d}"
+
+
+class ReminderLog(models.Model):
+    """One row per unit and week whose reminder e-mail went out: never twice."""
+
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="reminder_logs")
+    iso_year = models.PositiveSmallIntegerField(_("ISO year"))
+    iso_week = models.PositiveSmallIntegerField(_("ISO week"))
+    sent_at = models.DateTimeField(_("sent at"))
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+
+    class Meta:
+        verbose_name = _("update reminder")
+        verbose_name_plural = _("update reminders")
+        ordering = ["-iso_year", "-iso_week", "unit"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "iso_year", "iso_week"], name="reminder_once_per_unit_week")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit.code} {self.iso_year}-W{self.iso_week:02d}"

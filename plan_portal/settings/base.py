@@ -248,3 +248,13 @@ LOGGING = {
 # outside production; production.py turns this off and uses the manifest.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# --- Reports (weekly reports, issue 5) -------------------------------------
+# Extra addresses that receive every weekly report besides Leadership, e.g.
+# REPORT_EXTRA_RECIPIENTS=van-thu@tcvn.gov.vn,vanphong@tcvn.gov.vn
+REPORT_EXTRA_RECIPIENTS = env.list("REPORT_EXTRA_RECIPIENTS", default=[])
+REPORT_FROM_EMAIL = env("REPORT_FROM_EMAIL", default=DEFAULT_FROM_EMAIL)
+# Absolute address of the portal for links in e-mails (empty: no links).
+REPORT_BASE_URL = env("REPORT_BASE_URL", default="")
+# WeasyPrint and fontTools log every layout step at INFO.
+LOGGING["loggers"].update({"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}})

@@ -61,3 +61,31 @@ def plan_2020(db):
     record(t["T8"], Status.COMPLETED, 100, at(date(2020, 7, 1), 0, 30))
     record(t["T9"], Status.COMPLETED, 100, at(date(2020, 6, 30), 23, 0))
     return plan, t
+
+
+# --- Weekly reports (see weekly_world.py) ------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def eager_celery(request):
+    """Jobs run in-process in these tests, even when REDIS_URL is set (no worker
+    is listening); the worker tests turn this off."""
+    from plan_portal.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = "worker" not in request.keywords
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def world(db):
+    from .weekly_world import make_world
+
+    return make_world()

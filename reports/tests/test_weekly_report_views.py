@@ -1,0 +1,95 @@
+import pytest
+from django.urls import reverse
+
+from reports.services import weekly_report_build
+
+pytestmark = pytest.mark.django_db
+
+URL_NAMES = ("reports:detail", "reports:xlsx", "reports:pdf")
+
+
+@pytest.fixture
+def reports(world):
+    return [weekly_report_build(plan=world["plan"], iso_year=2020, iso_week=w) for w in (25, 26)]
+
+
+def status(client, url) -> int:
+    response = client.get(url)
+    if response.streaming:
+        # Reading to the end closes the file (the test client's wrapper does it).
+        b"".join(response.streaming_content)
+    return response.status_code
+
+
+def urls():
+    return [reverse("reports:list")] + [reverse(name, args=[2020, 26]) for name in URL_NAMES]
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, reports):
+    for url in urls():
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("who", ["leader", "staff_a", "staff_b", "head_a"])
+def test_leadership_and_every_unit_member_read_pages_and_files(client, world, reports, who):
+    client.force_login(world[who])
+
+    assert [status(client, url) for url in urls()] == [200, 200, 200, 200]
+    pdf = client.get(reverse("reports:pdf", args=[2020, 26]))
+    assert pdf["Content-Type"] == "application/pdf"
+    assert b"".join(pdf.streaming_content)[:5] == b"%PDF-"
+    assert 'filename="bao-cao-tuan-2020-W26.pdf"' in pdf["Content-Disposition"]
+
+
+def test_an_account_with_no_unit_and_no_leadership_role_reads_nothing(client, world, reports):
+    client.force_login(world["outsider"])
+
+    assert [status(client, url) for url in urls()] == [403, 403, 403, 403]
+
+
+def test_an_unknown_week_is_not_found(client, world, reports):
+    client.force_login(world["leader"])
+
+    assert client.get(reverse("reports:detail", args=[2020, 30])).status_code == 404
+    assert status(client, reverse("reports:pdf", args=[2020, 30])) == 404
+
+
+def test_detail_page_shows_figures_and_the_change_against_the_previous_week(client, world, reports):
+    client.force_login(world["leader"])
+
+    html = client.get(reverse("reports:detail", args=[2020, 26])).content.decode()
+
+    assert "Báo cáo tuần 2020-W26" in html
+    assert "Hoàn thành đúng hạn" in html
+    assert "+1 so với tuần trước" in html  # NV-01 completed on time this week
+    assert "Chờ bố trí kinh phí" in html
+    assert "Vụ Đo lường (VU-B)" in html
+
+
+def test_list_shows_each_week_with_its_figures_and_downloads(client, world, reports):
+    client.force_login(world["staff_a"])
+
+    html = client.get(reverse("reports:list")).content.decode()
+
+    assert html.index("2020-W26") < html.index("2020-W25")
+    assert reverse("reports:xlsx", args=[2020, 26]) in html
+    assert reverse("reports:pdf", args=[2020, 25]) in html
+
+
+def test_pages_run_a_fixed_number_of_queries_whatever_the_number_of_reports(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(world["leader"])
+    weekly_report_build(plan=world["plan"], iso_year=2020, iso_week=26)
+    counts = []
+    for week in (23, 24, 25):
+        with CaptureQueriesContext(connection) as list_queries:
+            assert client.get(reverse("reports:list")).status_code == 200
+        with CaptureQueriesContext(connection) as detail_queries:
+            assert client.get(reverse("reports:detail", args=[2020, 26])).status_code == 200
+        counts.append((len(list_queries), len(detail_queries)))
+        weekly_report_build(plan=world["plan"], iso_year=2020, iso_week=week)
+    assert len(set(counts)) == 1, counts

@@ -1,0 +1,76 @@
+"""Weekly report pages and files. Rule: every signed-in member of a unit,
+Leadership and admins read every report (see selectors.user_can_read_reports)."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import render
+
+from tasks.models import WorkPlan
+from tasks.selectors import plan_get_current
+
+from .rendering.context import report_context
+from .selectors import (
+    snapshot_changes,
+    user_can_read_reports,
+    weekly_report_get,
+    weekly_report_list,
+    weekly_report_previous,
+)
+
+
+def _readable_report(request, year: int, week: int):
+    if not user_can_read_reports(request.user):
+        raise PermissionDenied
+    report = weekly_report_get(iso_year=year, iso_week=week)
+    if report is None:
+        raise Http404
+    return report
+
+
+@login_required
+def report_list(request):
+    if not user_can_read_reports(request.user):
+        raise PermissionDenied
+    plans = list(WorkPlan.objects.order_by("-year"))
+    year = request.GET.get("plan", "")
+    plan = next((p for p in plans if str(p.year) == year), None) or plan_get_current()
+    reports = list(weekly_report_list(plan=plan).order_by("-iso_year", "-iso_week")) if plan else []
+    return render(request, "reports/weekly_list.html", {"plan": plan, "plans": plans, "reports": reports})
+
+
+@login_required
+def report_detail(request, year: int, week: int):
+    report = _readable_report(request, year, week)
+    previous = weekly_report_previous(report=report)
+    changes = snapshot_changes(current=report.snapshot, previous=previous.snapshot if previous else None)
+    ctx = report_context(report.snapshot, changes=changes)
+    ctx.update({"report": report, "previous": previous})
+    return render(request, "reports/weekly_detail.html", ctx)
+
+
+def _file_response(report, field: str, suffix: str, content_type: str):
+    file = getattr(report, field)
+    if not file:
+        raise Http404
+    try:
+        handle = file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(
+        handle, as_attachment=True, filename=f"bao-cao-tuan-{report.week_label}.{suffix}", content_type=content_type
+    )
+
+
+@login_required
+def report_xlsx(request, year: int, week: int):
+    report = _readable_report(request, year, week)
+    return _file_response(
+        report, "xlsx_file", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+
+
+@login_required
+def report_pdf(request, year: int, week: int):
+    report = _readable_report(request, year, week)
+    return _file_response(report, "pdf_file", "pdf", "application/pdf")
