@@ -24,7 +24,7 @@ def test_xlsx_has_the_four_sheets_with_real_numbers_and_dates(w26):
     assert summary["Từ ngày"] == datetime(2020, 6, 22)
     assert summary["Tổng số nhiệm vụ"] == 5
     assert summary["Hoàn thành đúng hạn"] == 1
-    assert summary["Đang thực hiện, quá hạn"] == 2
+    assert summary["Chưa hoàn thành, quá hạn"] == 2
     assert summary["Tiến độ trung bình (%)"] == 40.0
     tasks = wb["Nhiệm vụ"]
     assert tasks.freeze_panes == "A2"
@@ -50,7 +50,7 @@ def test_pdf_summary_page_has_the_figures_in_vietnamese_with_an_embedded_font(w2
     assert len(reader.pages) == 2
     assert "Báo cáo tuần 2020-W26" in first
     assert "Hoàn thành đúng hạn" in first
-    assert "Đang thực hiện, quá hạn" in first
+    assert "Chưa hoàn thành, quá hạn" in first
     assert "Tổng số nhiệm vụ" in first
     assert "40,0%" in first
     assert "Vụ Đo lường" in first
