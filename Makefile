@@ -24,7 +24,7 @@ test: setup-test ## Everything the tests need, then lint and the whole suite
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DJANGO_SETTINGS_MODULE=plan_portal.settings.test $(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest --create-db -n 2 $(PYTEST_ARGS)
+	$(VENV)/bin/pytest --create-db -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 setup: system-deps $(VENV)/.installed assets messages
 setup-test: system-deps system-deps-test $(VENV)/.installed-dev assets messages

@@ -48,3 +48,24 @@ def build_due_weekly_reports_task() -> list[str]:
 @shared_task(**RELIABLE)
 def send_update_reminders_task() -> int:
     return services.update_reminders_send()
+
+
+def result_wait(result, *, timeout: float, poll: float = 0.2):
+    """Wait for a job's result by reading the stored state, then return it.
+
+    AsyncResult.get() on the Redis backend waits on a pub/sub notification,
+    which a waiter can miss (seen with several waiters at once), and then sits
+    until its timeout although the result is stored. Polling the stored state
+    is a plain GET per poll and also survives a reconnect to Redis.
+    Raises celery.exceptions.TimeoutError, or the job's own exception.
+    """
+    import time
+
+    from celery.exceptions import TimeoutError as CeleryTimeoutError
+
+    deadline = time.monotonic() + timeout
+    while not result.ready():
+        if time.monotonic() > deadline:
+            raise CeleryTimeoutError(f"job {result.id} not finished after {timeout:.0f} s")
+        time.sleep(poll)
+    return result.get(propagate=True)

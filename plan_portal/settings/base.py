@@ -111,11 +111,25 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL", default="")
 REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=2.0)
 
+
+def _next_redis_db(url: str) -> str:
+    """The same server, next database number: redis://h:6379/0 -> redis://h:6379/1."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    number = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{number + 1}"))
+
+
+# The cache gets a Redis database of its own: clearing a cache is a FLUSHDB,
+# which on a shared database would also drop the broker's queued jobs.
+REDIS_CACHE_URL = env("REDIS_CACHE_URL", default=_next_redis_db(REDIS_URL) if REDIS_URL else "")
+
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": REDIS_CACHE_URL,
             "KEY_PREFIX": "plan_portal",
             "TIMEOUT": 600,
             "OPTIONS": {

@@ -34,7 +34,7 @@ def _settings_in_subprocess(env_overrides: dict) -> dict:
         "d = s.DATABASES['default'];"
         "print(json.dumps({'engine': d['ENGINE'], 'name': str(d['NAME']), 'options': d.get('OPTIONS', {}),"
         "'cache': s.CACHES['default']['BACKEND'], 'eager': s.CELERY_TASK_ALWAYS_EAGER, 'broker': s.CELERY_BROKER_URL,"
-        "'lang': s.LANGUAGE_CODE, 'tz': s.TIME_ZONE}))"
+        "'lang': s.LANGUAGE_CODE, 'tz': s.TIME_ZONE, 'cache_location': s.CACHES['default'].get('LOCATION')}))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
@@ -60,6 +60,8 @@ def test_settings_switch_to_postgresql_and_redis_from_the_environment():
     assert s["cache"] == "django_redis.cache.RedisCache"
     assert s["eager"] is False
     assert s["broker"] == "redis://127.0.0.1:6379/7"
+    # The cache never shares the broker's database: a cache clear is a FLUSHDB.
+    assert s["cache_location"] == "redis://127.0.0.1:6379/8"
 
 
 @pytest.mark.django_db

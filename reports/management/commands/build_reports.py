@@ -17,6 +17,7 @@ from tqdm import tqdm
 from plan_portal.celery import app as celery_app
 from reports.selectors import plan_all_weeks, plan_report_weeks
 from reports.services import weekly_reports_enqueue
+from reports.tasks import result_wait
 from tasks.models import WorkPlan
 
 
@@ -76,7 +77,7 @@ class Command(BaseCommand):
         with tqdm(total=len(selected), unit="week", disable=no_progress, file=self.stderr._out) as bar:
             for (year, week), result in zip(selected, results, strict=True):
                 try:
-                    result.get(timeout=timeout, propagate=True)
+                    result_wait(result, timeout=timeout)
                 except Exception as exc:
                     failures.append(f"{year}-W{week:02d}: {exc!r}")
                 bar.update(1)
