@@ -8,7 +8,10 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# `make run` and friends default to the local settings; `make test` always uses the test settings
+# (pytest.ini), whatever the caller's environment says.
 export DJANGO_SETTINGS_MODULE ?= plan_portal.settings.local
+TEST_ENV := DJANGO_SETTINGS_MODULE=plan_portal.settings.test
 # Debian packages: gettext (compile translations), Pango (WeasyPrint PDFs),
 # DejaVu fonts (fallback glyphs), poppler (PDF checks), Node.js (front-end assets).
 SYSTEM_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
@@ -23,8 +26,8 @@ run: setup migrate demo ## Set up and start the portal with demo data on http://
 test: setup-test ## Everything the tests need, then lint and the whole suite
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	DJANGO_SETTINGS_MODULE=plan_portal.settings.test $(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest --create-db -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+	$(TEST_ENV) $(VENV)/bin/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 setup: system-deps $(VENV)/.installed assets messages
 setup-test: system-deps system-deps-test $(VENV)/.installed-dev assets messages

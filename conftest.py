@@ -12,6 +12,11 @@ import pytest
 # Django refuse ORM calls made from the test ("SynchronousOnlyOperation").
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+# One id per test run, chosen by the pytest controller before xdist starts its
+# workers (they inherit the environment): the test settings name the test
+# database and the cache prefix after it, so concurrent runs never collide.
+os.environ.setdefault("PLAN_PORTAL_TEST_RUN_ID", f"{os.getpid()}")
+
 # The Debian chromium package; Playwright must never download a browser.
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
