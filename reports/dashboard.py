@@ -57,6 +57,9 @@ COUNT_FILTERS = {
     "cancelled": {"state": "cancelled"},
     "at_risk": {"at_risk": "1"},
     "stale": {"stale": "1"},
+    "extended": {"extended": "1"},
+    "awaiting_confirmation": {"awaiting_confirmation": "1"},
+    "pending_requests": {"pending_request": "1"},
 }
 
 
@@ -154,7 +157,7 @@ def task_overdue_list(*, tasks: QuerySet[Task], as_of: date) -> QuerySet[Task]:
     return (
         task_annotate_as_of(tasks, as_of=as_of)
         .filter(s_overdue=True)
-        .annotate(days_overdue=DaysBetween(Value(as_of), F("due_date")))
+        .annotate(days_overdue=DaysBetween(Value(as_of), F("s_due_date")))
         .select_related("lead_unit")
         .order_by("-days_overdue", "code")
     )
@@ -281,8 +284,8 @@ def dashboard_build(*, plan: WorkPlan, as_of: date, unit: Unit | None = None) ->
             "title": task.title,
             "lead_unit": task.lead_unit.code,
             "lead_unit_name": task.lead_unit.name,
-            "due_date": task.due_date.isoformat(),
-            "due_date_display": _date_display(task.due_date),
+            "due_date": task.s_due_date.isoformat(),
+            "due_date_display": _date_display(task.s_due_date),
             "days_overdue": task.days_overdue,
             "status": task.s_status,
             "status_label": str(Status(task.s_status).label),

@@ -36,6 +36,9 @@ OTHER_FIGURES = [
     ("cancelled", gettext_lazy("Cancelled"), "neutral"),
     ("at_risk", gettext_lazy("At risk"), "warn"),
     ("stale", gettext_lazy("Stale (no update for 14 days or more)"), "warn"),
+    ("extended", gettext_lazy("Due date extended"), "neutral"),
+    ("awaiting_confirmation", gettext_lazy("Completions awaiting confirmation"), "neutral"),
+    ("pending_requests", gettext_lazy("Tasks with a pending request"), "neutral"),
 ]
 WEEK_ROWS = [
     ("updates", gettext_lazy("Progress updates")),

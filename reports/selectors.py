@@ -71,7 +71,7 @@ def _task_row(task: Task) -> dict:
         "unit": task.lead_unit.code,
         "field": task.field,
         "start_date": task.start_date.isoformat(),
-        "due_date": task.due_date.isoformat(),
+        "due_date": task.s_due_date.isoformat(),
         "status": task.s_status,
         "progress": int(task.s_progress),
         "expected": round(float(task.s_expected), 1),

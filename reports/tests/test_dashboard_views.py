@@ -26,6 +26,9 @@ COUNT_KEYS = {
     "cancelled",
     "at_risk",
     "stale",
+    "extended",
+    "awaiting_confirmation",
+    "pending_requests",
 }
 
 

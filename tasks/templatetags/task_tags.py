@@ -57,3 +57,13 @@ def get_field_label(form, name: str) -> str:
 @register.filter
 def getlist(querydict, name: str) -> list[str]:
     return querydict.getlist(name)
+
+
+@register.filter
+def age_in_days(moment, today) -> int:
+    """Whole days from a datetime (local day) to `today`."""
+    from django.utils import timezone
+
+    if not moment or not today:
+        return 0
+    return max((today - timezone.localdate(moment)).days, 0)

@@ -32,7 +32,15 @@ def plan_with_history():
     e = make_task(plan, "E", dl, start=date(2020, 1, 1), due=date(2020, 12, 31))
 
     def rec(task, user, day, status, progress, note="ghi chú"):
-        task_record_progress(task=task, author=user, status=status, progress=progress, note=note, recorded_at=at(day))
+        task_record_progress(
+            task=task,
+            author=user,
+            status=status,
+            progress=progress,
+            note=note,
+            recorded_at=at(day),
+            check_permission=False,
+        )
 
     rec(a, user_tc, date(2020, 5, 29), Status.IN_PROGRESS, 70)
     rec(a, user_tc, date(2020, 6, 26), Status.COMPLETED, 100)
@@ -61,6 +69,9 @@ def test_figures_on_the_due_date(plan_with_history):
         "at_risk": 3,
         # C: last update 15/05, 46 days; E: never updated, started 01/01.
         "stale": 2,
+        "extended": 0,
+        "awaiting_confirmation": 1,  # A: nobody confirmed its completion yet
+        "pending_requests": 0,
     }
     # Mean over tasks not cancelled: (100 + 80 + 40 + 0) / 4
     assert figures.average_progress == 55.0

@@ -50,7 +50,13 @@ def history(db, client):
         )
         for day, status, progress in steps:
             task_record_progress(
-                task=t, author=author, status=status, progress=progress, note="Ghi chú", recorded_at=_at(day)
+                task=t,
+                author=author,
+                status=status,
+                progress=progress,
+                note="Ghi chú",
+                recorded_at=_at(day),
+                check_permission=False,
             )
         return t
 
@@ -99,6 +105,9 @@ def test_drill_down_rows_equal_the_dashboard_counts(history, client, as_of):
         "cancelled": {"status": "cancelled"},
         "at_risk": {"at_risk": "1"},
         "stale": {"stale": "1"},
+        "extended": {"extended": "1"},
+        "awaiting_confirmation": {"awaiting_confirmation": "1"},
+        "pending_requests": {"pending_request": "1"},
     }
     assert set(params) == set(COUNT_KEYS)
     shown = {
