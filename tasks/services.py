@@ -366,7 +366,7 @@ def attachment_create(
 
 
 @transaction.atomic
-def contribution_create(*, task: Task, author, note: str, files=()):
+def contribution_create(*, task: Task, author, note: str, files=(), at: datetime | None = None):
     """A coordinating unit's contribution: a note (and files) in the task's
     timeline. Never changes the task's status, progress or version.
 
@@ -380,7 +380,9 @@ def contribution_create(*, task: Task, author, note: str, files=()):
     if not units:
         raise PermissionDenied(_("Only staff of a coordinating unit can post a contribution to this task."))
     note = _clean_text(note, field="note", required_message=_("Write what your unit contributed."))
-    contribution = Contribution.objects.create(task=task, author=author, unit=units[0], note=note)
+    contribution = Contribution.objects.create(
+        task=task, author=author, unit=units[0], note=note, created_at=at or timezone.now()
+    )
     for file in files:
         if file:
             attachment_create(
@@ -402,7 +404,7 @@ def _completion_entry(task: Task) -> ProgressUpdate | None:
 
 
 @transaction.atomic
-def completion_review(*, task: Task, reviewer, decision: str, comment: str = ""):
+def completion_review(*, task: Task, reviewer, decision: str, comment: str = "", at: datetime | None = None):
     """Confirm a reported completion, or return it with a reason.
 
     A return reopens the task through the journal: a new entry by the
@@ -428,8 +430,9 @@ def completion_review(*, task: Task, reviewer, decision: str, comment: str = "")
     entry = _completion_entry(current)
     if entry is None or CompletionReview.objects.filter(update=entry).exists():
         raise DecisionConflict(current)
+    at = at or timezone.now()
     review = CompletionReview.objects.create(
-        task=current, update=entry, decision=decision, reviewer=reviewer, comment=comment
+        task=current, update=entry, decision=decision, reviewer=reviewer, comment=comment, decided_at=at
     )
     if decision == ReviewDecision.RETURN:
         task_record_progress(
@@ -438,6 +441,7 @@ def completion_review(*, task: Task, reviewer, decision: str, comment: str = "")
             status=Status.IN_PROGRESS,
             progress=entry.previous_progress if entry.previous_progress < 100 else 95,
             note=_("Completion returned: %(reason)s") % {"reason": comment},
+            recorded_at=at,
             check_permission=False,
         )
         task.refresh_from_db()
@@ -460,7 +464,9 @@ def _parse_day(value):
 
 
 @transaction.atomic
-def request_create(*, task: Task, requester, kind: str, reason: str, proposed_due_date=None):
+def request_create(
+    *, task: Task, requester, kind: str, reason: str, proposed_due_date=None, at: datetime | None = None
+):
     """The lead unit asks for an extension, a hold or a cancellation.
 
     At most one pending request per task and kind (a database constraint).
@@ -501,6 +507,7 @@ def request_create(*, task: Task, requester, kind: str, reason: str, proposed_du
                 reason=reason,
                 proposed_due_date=proposed,
                 requested_by=requester,
+                requested_at=at or timezone.now(),
             )
     except IntegrityError:  # a second request raced past the check above
         raise ValidationError({"kind": [_("This task already has a pending request of this kind.")]}) from None
@@ -520,14 +527,24 @@ def _person(user) -> str:
 
 
 @transaction.atomic
-def request_decide(*, task_request, decider, decision: str, due_date=None, document_ref: str = "", comment: str = ""):
+def request_decide(
+    *,
+    task_request,
+    decider,
+    decision: str,
+    due_date=None,
+    document_ref: str = "",
+    comment: str = "",
+    at: datetime | None = None,
+):
     """Approve or reject a pending request, atomically.
 
     An approved extension moves the task's due date from now on and writes a
     row of the due-date journal (marked late when the old due date had already
     passed); an approved hold or cancellation writes the journal entry,
     authored by the decider, with the reason and the requester in the note.
-    Two deciders at once: the second gets DecisionConflict (the row is locked
+    `at` (default now) is when the decision takes effect (the demo history
+    gives past times). Two deciders at once: the second gets DecisionConflict (the row is locked
     and its state re-read). Raises PermissionDenied and ValidationError (keys
     `decision`, `due_date`, `document_ref`, `comment`).
     """
@@ -548,7 +565,7 @@ def request_decide(*, task_request, decider, decision: str, due_date=None, docum
         raise ValidationError({"comment": [_("Say why the request is rejected.")]})
     req = _lock_pending(task_request.pk)
     task = Task.objects.select_for_update().get(pk=req.task_id)
-    now = timezone.now()
+    now = at or timezone.now()
     req.decided_by, req.decided_at = decider, now
     req.decision_comment, req.document_ref = comment, document_ref
     if decision == "reject":

@@ -62,7 +62,13 @@ def test_recording_progress_moves_the_task_to_the_latest_update(task, staff):
 def test_completion_sets_completed_at_at_the_start_of_the_final_completed_run(task, staff):
     first = at(date(2020, 6, 5))
     task_record_progress(
-        task=task, author=staff, status=Status.COMPLETED, progress=100, note="Xong", recorded_at=first, output_ref="QĐ 1"
+        task=task,
+        author=staff,
+        status=Status.COMPLETED,
+        progress=100,
+        note="Xong",
+        recorded_at=first,
+        output_ref="QĐ 1",
     )
     task_record_progress(
         task=task,

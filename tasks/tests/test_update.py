@@ -74,7 +74,9 @@ def test_staff_cannot_cancel_directly_they_send_a_request(world, staff_client, s
     response = _post(staff_client, world.task, status="cancelled", note="Không cần nữa")
 
     assert response.status_code == 422
-    assert _field_errors(response) == {"status": "Select a valid choice. cancelled is not one of the available choices."}
+    assert _field_errors(response) == {
+        "status": "Select a valid choice. cancelled is not one of the available choices."
+    }
     assert _state(world.task) == before
 
 
