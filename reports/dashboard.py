@@ -265,12 +265,12 @@ def dashboard_data(*, plan: WorkPlan, as_of: date, unit: Unit | None = None) -> 
 
 
 def dashboard_build(*, plan: WorkPlan, as_of: date, unit: Unit | None = None) -> dict:
-    """Compute everything (no cache). A fixed number of queries (10)."""
+    """Compute everything (no cache). A fixed number of queries (11)."""
     tasks = Task.objects.filter(plan=plan)
     if unit is not None:
         tasks = tasks.filter(lead_unit=unit)
     figures = plan_figures(plan=plan, as_of=as_of, tasks=tasks)  # 3 queries
-    burnup = plan_burnup(plan=plan, until=as_of, tasks=tasks)  # 3 queries
+    burnup = plan_burnup(plan=plan, until=as_of, tasks=tasks)  # 4 queries
     week_start, week_end = week_bounds(as_of)
     week_end = min(week_end, as_of)  # updates after as_of do not count
 

@@ -331,7 +331,8 @@ def plan_burnup(*, plan: WorkPlan, until: date, tasks: QuerySet[Task] | None = N
     """Week by week through the plan: tasks completed, tasks due and average progress.
 
     Built from the journal's stored deltas (previous_status/previous_progress)
-    summed per week in the database: two queries whatever the data size.
+    summed per week in the database; "due" counts each task against the due
+    date in force at the end of that week. Four queries whatever the data size.
     """
     base = tasks if tasks is not None else Task.objects.filter(plan=plan)
     tz = local_tz()
@@ -379,7 +380,22 @@ def plan_burnup(*, plan: WorkPlan, until: date, tasks: QuerySet[Task] | None = N
         .order_by("week")
     )
     by_week = {_as_date(row["week"]): row for row in deltas}
-    due_rows = base.order_by().annotate(week=TruncWeek("due_date")).values("week").annotate(n=Count("pk"))
+    # Tasks whose due date moved are counted against the date in force at
+    # each week's end (few rows, one query); the rest are summed in SQL.
+    moved: dict[int, tuple[date, list]] = {}
+    for task_id, old, new, effective in (
+        DueDateChange.objects.filter(task__in=base.values("pk"))
+        .order_by("task_id", "effective_at", "id")
+        .values_list("task_id", "old_due_date", "new_due_date", "effective_at")
+    ):
+        moved.setdefault(task_id, (old, []))[1].append((effective, new))
+    due_rows = (
+        base.order_by()
+        .exclude(pk__in=list(moved))
+        .annotate(week=TruncWeek("due_date"))
+        .values("week")
+        .annotate(n=Count("pk"))
+    )
     due_by_week = {_as_date(row["week"]): row["n"] for row in due_rows}
     total = base.count() if tasks is not None else Task.objects.filter(plan=plan).count()
 
@@ -394,6 +410,11 @@ def plan_burnup(*, plan: WorkPlan, until: date, tasks: QuerySet[Task] | None = N
             cancelled_n += row["cancelled_delta"] or 0
             progress_sum += row["progress_delta"] or 0
         due += due_by_week.get(monday, 0)
+        sunday = monday + timedelta(days=6)
+        moved_due = sum(
+            _due_in_force(original, changes, cutoff_for(min(sunday, last_day))) <= sunday
+            for original, changes in moved.values()
+        )
         active = total - cancelled_n
         iso = monday.isocalendar()
         weeks.append(
@@ -402,12 +423,20 @@ def plan_burnup(*, plan: WorkPlan, until: date, tasks: QuerySet[Task] | None = N
                 "start": monday.isoformat(),
                 "end": (monday + timedelta(days=6)).isoformat(),
                 "completed": completed,
-                "due": due,
+                "due": due + moved_due,
                 "average_progress": round(progress_sum / active, 1) if active else 0.0,
             }
         )
         monday += timedelta(days=7)
     return weeks
+
+
+def _due_in_force(original: date, changes: list, cutoff: datetime) -> date:
+    due = original
+    for effective, new in changes:
+        if effective < cutoff:
+            due = new
+    return due
 
 
 def _as_date(value) -> date:

@@ -129,5 +129,5 @@ def test_week_activity_and_units_without_updates(plan_with_history):
 def test_figures_run_a_fixed_number_of_queries(plan_with_history, django_assert_num_queries):
     with django_assert_num_queries(3):
         plan_figures(plan=plan_with_history, as_of=date(2020, 6, 30))
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         plan_burnup(plan=plan_with_history, until=date(2020, 12, 31))
