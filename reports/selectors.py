@@ -25,7 +25,7 @@ from units.selectors import user_is_leadership, user_unit_ids
 
 from .models import WeeklyReport
 
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
 # Notes worth reading in the meeting: updates that changed the status, and
 # the reasons given for putting a task on hold or cancelling it.
 NOTABLE_STATUSES = (Status.ON_HOLD, Status.CANCELLED)
@@ -80,7 +80,78 @@ def _task_row(task: Task) -> dict:
         "stale": bool(task.s_stale),
         "overdue": bool(task.s_overdue),
         "last_update": _local_iso(task.s_last_update),
+        "extended": bool(task.s_extended),
+        "awaiting_confirmation": bool(task.s_awaiting_confirmation),
         "completed_at": _local_iso(task.s_completed_at),
+    }
+
+
+def _person(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user else ""
+
+
+def weekly_process_sections(*, plan: WorkPlan, start: date, end: date, tasks: list[dict]) -> dict:
+    """The accountable process in the week: extensions granted (old → new date,
+    document), requests pending at the week's end with their age, completions
+    awaiting confirmation, completions returned. Three queries."""
+    from django.db.models import Q
+
+    from tasks.models import CompletionReview, DueDateChange, RequestState, ReviewDecision, TaskRequest
+    from tasks.selectors import cutoff_for, day_start
+
+    begin, cutoff = day_start(start), cutoff_for(end)
+    extensions = [
+        {
+            "code": change.task.code,
+            "title": change.task.title,
+            "unit": change.task.lead_unit.code,
+            "old_due_date": change.old_due_date.isoformat(),
+            "new_due_date": change.new_due_date.isoformat(),
+            "document_ref": change.document_ref,
+            "late_request": change.is_late,
+            "decided_by": _person(change.decided_by),
+            "decided_at": _local_iso(change.effective_at),
+        }
+        for change in DueDateChange.objects.filter(task__plan=plan, effective_at__gte=begin, effective_at__lt=cutoff)
+        .select_related("task", "task__lead_unit", "decided_by")
+        .order_by("effective_at", "id")
+    ]
+    pending = [
+        {
+            "code": request.task.code,
+            "title": request.task.title,
+            "unit": request.unit.code,
+            "kind": request.kind,
+            "requested_at": _local_iso(request.requested_at),
+            "age_days": (end - timezone.localtime(request.requested_at, local_tz()).date()).days,
+            "proposed_due_date": request.proposed_due_date.isoformat() if request.proposed_due_date else None,
+            "reason": request.reason,
+        }
+        for request in TaskRequest.objects.filter(task__plan=plan, requested_at__lt=cutoff)
+        .filter(Q(state=RequestState.PENDING) | Q(decided_at__gte=cutoff))
+        .select_related("task", "unit")
+        .order_by("requested_at", "id")
+    ]
+    returned = [
+        {
+            "code": review.task.code,
+            "title": review.task.title,
+            "unit": review.task.lead_unit.code,
+            "reviewer": _person(review.reviewer),
+            "decided_at": _local_iso(review.decided_at),
+            "comment": review.comment,
+        }
+        for review in CompletionReview.objects.filter(
+            task__plan=plan, decision=ReviewDecision.RETURN, decided_at__gte=begin, decided_at__lt=cutoff
+        )
+        .select_related("task", "task__lead_unit", "reviewer")
+        .order_by("decided_at", "id")
+    ]
+    return {
+        "extensions": extensions,
+        "pending_requests": pending,
+        "awaiting_confirmation": [t for t in tasks if t["awaiting_confirmation"]],
+        "returned": returned,
     }
 
 
@@ -88,7 +159,8 @@ def weekly_report_snapshot(*, plan: WorkPlan, iso_year: int, iso_week: int) -> d
     """Everything the report shows, as plain JSON, sorted, without any build time.
 
     Queries: 3 (figures) + 1 (tasks as of the end) + 1 (overdue a week
-    before) + 1 (activity) + 1 (updates of the week) + 1 (silent units).
+    before) + 1 (activity) + 1 (updates of the week) + 1 (silent units)
+    + 3 (the process: extensions, pending requests, returns).
     """
     start, end = iso_week_bounds(iso_year=iso_year, iso_week=iso_week)
     previous_end = start - timedelta(days=1)
@@ -153,6 +225,7 @@ def weekly_report_snapshot(*, plan: WorkPlan, iso_year: int, iso_week: int) -> d
             {"unit": unit.code, "name": unit.name, "name_en": unit.name_en}
             for unit in plan_units_not_updated(plan=plan, start=start, end=end)
         ],
+        **weekly_process_sections(plan=plan, start=start, end=end, tasks=tasks),
         "tasks": tasks,
     }
 

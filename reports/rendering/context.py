@@ -3,10 +3,20 @@ codes as translated labels. Shared by the web page, the PDF and the e-mails."""
 
 from datetime import date, datetime
 
-from .labels import ACTIVITY_LABELS, COUNT_LABELS, field_label, state_label, status_label
+from .labels import ACTIVITY_LABELS, COUNT_LABELS, field_label, request_kind_label, state_label, status_label
 
 FOUR_WAY = ("completed_on_time", "completed_late", "open_within_deadline", "open_overdue")
-OTHER_COUNTS = ("not_started", "in_progress", "on_hold", "cancelled", "at_risk", "stale")
+OTHER_COUNTS = (
+    "not_started",
+    "in_progress",
+    "on_hold",
+    "cancelled",
+    "at_risk",
+    "stale",
+    "extended",
+    "awaiting_confirmation",
+    "pending_requests",
+)
 
 
 def _date(value):
@@ -70,6 +80,17 @@ def report_context(snapshot: dict, *, changes: dict | None = None, unit_code: st
         "notes": [_change(c) for c in snapshot["notes"]],
         "units_not_updated": snapshot["units_not_updated"],
         "tasks": [_task(t) for t in snapshot["tasks"]],
+        # Reports built before the process sections existed have none.
+        "extensions": [
+            {**row, "old_due_date": _date(row["old_due_date"]), "new_due_date": _date(row["new_due_date"])}
+            for row in snapshot.get("extensions", [])
+        ],
+        "pending_requests": [
+            {**row, "requested_at": _datetime(row["requested_at"]), "kind_label": request_kind_label(row["kind"])}
+            for row in snapshot.get("pending_requests", [])
+        ],
+        "awaiting_confirmation": [_task(t) for t in snapshot.get("awaiting_confirmation", [])],
+        "returned": [{**row, "decided_at": _datetime(row["decided_at"])} for row in snapshot.get("returned", [])],
     }
     if unit_code:
         ctx["unit_section"] = unit_section(ctx, unit_code)

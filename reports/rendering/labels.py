@@ -17,6 +17,9 @@ COUNT_LABELS = {
     "cancelled": _("Cancelled"),
     "at_risk": _("Behind schedule"),
     "stale": _("No recent update"),
+    "extended": _("Due date extended"),
+    "awaiting_confirmation": _("Completions awaiting confirmation"),
+    "pending_requests": _("Tasks with a pending request"),
 }
 STATE_LABELS = {
     "completed_on_time": _("Completed on time"),
@@ -43,3 +46,9 @@ def field_label(code: str) -> str:
 
 def state_label(code: str) -> str:
     return str(STATE_LABELS.get(code, code))
+
+
+def request_kind_label(code: str) -> str:
+    from tasks.models import RequestKind
+
+    return str(dict(RequestKind.choices).get(code, code))

@@ -228,3 +228,39 @@ def test_two_deciders_at_once_one_decides_the_other_is_told(transactional_db):
     assert Task.objects.get(pk=task.pk).due_date == change.new_due_date
     assert change.old_due_date == date(2020, 12, 15)
     assert TaskRequest.objects.get(pk=request.pk).state == "approved"
+
+
+def test_the_weekly_report_has_the_process_sections(world, client):
+    from reports.services import weekly_report_build
+
+    week_27 = weekly_report_snapshot(plan=world["plan"], iso_year=2020, iso_week=27)  # 29/06-05/07
+    _approve(world)
+    _record(world["t1"], world["staff"], date(2020, 8, 13), "completed", 100, output_ref="Quyết định số 2/QĐ-TĐC")
+    completion_review(
+        task=world["t1"],
+        reviewer=world["leader"],
+        decision="return",
+        comment="Thiếu phụ lục.",
+        at=at(date(2020, 8, 14)),
+    )
+    _record(world["t1"], world["staff"], date(2020, 8, 20), "completed", 100, output_ref="Quyết định số 2/QĐ-TĐC")
+    week_28 = weekly_report_snapshot(plan=world["plan"], iso_year=2020, iso_week=28)  # 06/07-12/07
+    week_33 = weekly_report_snapshot(plan=world["plan"], iso_year=2020, iso_week=33)  # 10/08-16/08
+    week_34 = weekly_report_snapshot(plan=world["plan"], iso_year=2020, iso_week=34)  # 17/08-23/08
+
+    assert [(p["code"], p["kind"], p["age_days"]) for p in week_27["pending_requests"]] == [("T1", "extension", 15)]
+    assert week_27["extensions"] == []
+    assert [
+        (e["code"], e["old_due_date"], e["new_due_date"], e["document_ref"], e["late_request"])
+        for e in week_28["extensions"]
+    ] == [("T1", "2020-06-30", "2020-09-30", "Công văn số 1187/TĐC-VP ngày 10/07/2020", True)]
+    assert week_28["pending_requests"] == []
+    assert [(r["code"], r["comment"]) for r in week_33["returned"]] == [("T1", "Thiếu phụ lục.")]
+    assert [t["code"] for t in week_34["awaiting_confirmation"]] == ["T1"]
+
+    report = weekly_report_build(plan=world["plan"], iso_year=2020, iso_week=28)
+    client.force_login(world["leader"])
+    page = client.get(reverse("reports:detail", args=[2020, 28])).content.decode()
+    assert report.snapshot["extensions"][0]["code"] == "T1"
+    assert "Gia hạn trong tuần" in page
+    assert "30/06/2020 → <strong>30/09/2020</strong>" in page
