@@ -349,7 +349,7 @@ class TaskAdmin(SimpleHistoryAdmin):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data["file"].read()
             try:
-                preview = tasks_import_preview(file=io.BytesIO(data))
+                preview = tasks_import_preview(file=io.BytesIO(data), user=request.user)
             except ImportFileError as error:
                 form.add_error("file", error)
             else:
