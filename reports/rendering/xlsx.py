@@ -1,7 +1,8 @@
 """The report as an Excel workbook: summary, by unit, tasks, changes.
 
 Real dates and numbers (not text) so people can sort and sum; frozen header
-rows and set widths so it opens readable.
+rows and set widths so it opens readable. No cell is ever a formula: notes
+and titles are typed by users (`plan_portal.spreadsheets`).
 """
 
 from datetime import date, datetime
@@ -11,6 +12,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+
+from plan_portal.spreadsheets import xlsx_append
 
 from .labels import ACTIVITY_LABELS, COUNT_LABELS, field_label, state_label, status_label
 
@@ -31,12 +34,12 @@ def _datetime(value: str | None):
 
 def _sheet(wb: Workbook, title: str, headers: list[str], widths: list[int], rows, formats: dict | None = None):
     ws = wb.create_sheet(title=title[:31])
-    ws.append(headers)
+    xlsx_append(ws, headers)
     for cell in ws[1]:
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         cell.alignment = Alignment(vertical="center", wrap_text=True)
     for row in rows:
-        ws.append(row)
+        xlsx_append(ws, row)
     for index, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
     for column, number_format in (formats or {}).items():
