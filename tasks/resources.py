@@ -55,6 +55,8 @@ COLUMN_LABELS = dict(COLUMNS)
 # The dataset's extra column: the row number as Excel shows it.
 ROW_NUMBER = "row"
 JOURNAL_NOTE = gettext_lazy("Imported from spreadsheet")
+# Written only by the journal's service, never by the import itself.
+JOURNAL_FIELDS = ("status", "progress", "completed_at", "last_update_at", "version")
 _CODE_SPLIT = re.compile(r"[,;\n]+")
 # Messages a widget raised: shown as they are (model errors get the field's name).
 CELL_ERROR = "cell"
@@ -425,6 +427,17 @@ class TaskResource(resources.ModelResource):
         if instance._import_journal:
             return False
         return super().skip_row(instance, original, row, import_validation_errors)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """The model's rules, except those of the journal's fields: the import never writes
+        them (the journal's service checks its entry), and skipping them saves queries."""
+        errors = dict(import_validation_errors or {})
+        try:
+            instance.full_clean(exclude=[*errors, *JOURNAL_FIELDS], validate_unique=validate_unique)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
     def before_save_instance(self, instance, row, **kwargs):
         instance._change_reason = str(JOURNAL_NOTE)

@@ -107,7 +107,9 @@ def test_the_refusal_is_translated(staff_admin):
 
 def test_own_units_progress_and_any_plan_fields_are_imported(staff_admin):
     # Given a file with progress for the user's own task and a new title for another unit's task
-    data = xlsx(with_cells(with_cells(exported_rows(), "NV-01", status="in_progress", progress=40), "NV-02", title="Đổi tên"))
+    data = xlsx(
+        with_cells(with_cells(exported_rows(), "NV-01", status="in_progress", progress=40), "NV-02", title="Đổi tên")
+    )
     # When imported
     preview = tasks_import_apply(file=io.BytesIO(data), user=staff_admin)
     # Then both are written, the journal entry by the importing user
