@@ -50,9 +50,7 @@ def _sheet(wb: Workbook, title: str, headers: list[str], widths: list[int], rows
     return ws
 
 
-def render_xlsx(snapshot: dict) -> bytes:
-    wb = Workbook()
-    wb.remove(wb.active)
+def _summary_sheet(wb: Workbook, snapshot: dict) -> None:
     counts = snapshot["counts"]
     summary = [
         [_("Week"), snapshot["week"]],
@@ -66,6 +64,8 @@ def render_xlsx(snapshot: dict) -> bytes:
     ws = _sheet(wb, _("Summary"), [_("Figure"), _("Value")], [42, 16], summary)
     ws["B3"].number_format = ws["B4"].number_format = DATE_FORMAT
 
+
+def _units_sheet(wb: Workbook, snapshot: dict) -> None:
     unit_keys = ["total", "completed_on_time", "completed_late", "open_within_deadline", "open_overdue", "at_risk"]
     _sheet(
         wb,
@@ -74,43 +74,46 @@ def render_xlsx(snapshot: dict) -> bytes:
         [14, 48, 10, 14, 14, 14, 14, 14, 14],
         [[u["unit"], u["name"], *[u[k] for k in unit_keys], u["average_progress"]] for u in snapshot["by_unit"]],
     )
-    _sheet(
-        wb,
-        _("Tasks"),
-        [
-            _("Code"),
-            _("Task"),
-            _("Lead unit"),
-            _("Field"),
-            _("Start date"),
-            _("Due date"),
-            _("Status"),
-            _("Progress (%)"),
-            _("Expected progress (%)"),
-            _("Deadline"),
-            _("Behind schedule"),
-            _("Last update"),
-        ],
-        [14, 60, 14, 24, 12, 12, 18, 12, 12, 22, 12, 18],
-        [
-            [
-                t["code"],
-                t["title"],
-                t["unit"],
-                field_label(t["field"]),
-                _date(t["start_date"]),
-                _date(t["due_date"]),
-                status_label(t["status"]),
-                t["progress"],
-                t["expected"],
-                state_label(t["state"]),
-                _("Yes") if t["at_risk"] else "",
-                _datetime(t["last_update"]),
-            ]
-            for t in snapshot["tasks"]
-        ],
-        {"E": DATE_FORMAT, "F": DATE_FORMAT, "L": DATETIME_FORMAT},
-    )
+
+
+def _task_row(t: dict) -> list:
+    return [
+        t["code"],
+        t["title"],
+        t["unit"],
+        field_label(t["field"]),
+        _date(t["start_date"]),
+        _date(t["due_date"]),
+        status_label(t["status"]),
+        t["progress"],
+        t["expected"],
+        state_label(t["state"]),
+        _("Yes") if t["at_risk"] else "",
+        _datetime(t["last_update"]),
+    ]
+
+
+def _tasks_sheet(wb: Workbook, snapshot: dict) -> None:
+    headers = [
+        _("Code"),
+        _("Task"),
+        _("Lead unit"),
+        _("Field"),
+        _("Start date"),
+        _("Due date"),
+        _("Status"),
+        _("Progress (%)"),
+        _("Expected progress (%)"),
+        _("Deadline"),
+        _("Behind schedule"),
+        _("Last update"),
+    ]
+    widths = [14, 60, 14, 24, 12, 12, 18, 12, 12, 22, 12, 18]
+    rows = [_task_row(t) for t in snapshot["tasks"]]
+    _sheet(wb, _("Tasks"), headers, widths, rows, {"E": DATE_FORMAT, "F": DATE_FORMAT, "L": DATETIME_FORMAT})
+
+
+def _changes_sheet(wb: Workbook, snapshot: dict) -> None:
     _sheet(
         wb,
         _("Changes"),
@@ -131,6 +134,13 @@ def render_xlsx(snapshot: dict) -> bytes:
         ],
         {"A": DATETIME_FORMAT},
     )
+
+
+def render_xlsx(snapshot: dict) -> bytes:
+    wb = Workbook()
+    wb.remove(wb.active)
+    for add_sheet in (_summary_sheet, _units_sheet, _tasks_sheet, _changes_sheet):
+        add_sheet(wb, snapshot)
     # Fixed document times: the workbook depends on the snapshot only.
     stamp = datetime.fromisoformat(snapshot["period_end"])
     wb.properties.created = wb.properties.modified = stamp
