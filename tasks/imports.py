@@ -39,6 +39,7 @@ __all__ = ["COLUMNS", "XLSX_CONTENT_TYPE", "ImportFileError", "ImportPreview", "
 logger = logging.getLogger(__name__)
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 10_000
+MAX_SHEET_ROWS = 10 * MAX_ROWS  # empty rows included
 MAX_FILE_BYTES = 10 * 1024 * 1024
 DATE_FORMAT = "DD/MM/YYYY"
 # The status and progress cells make one journal entry: a change of either names both.
@@ -210,6 +211,8 @@ def _sheet_rows(data: bytes) -> list[tuple[int, list]]:
         for number, row in enumerate(rows, start=2):
             cells = list(row[: len(COLUMNS)]) + [None] * (len(COLUMNS) - len(row))
             if all(cell_text(cell) == "" for cell in cells):
+                if number > MAX_SHEET_ROWS:  # a sheet of empty rows costs time to read, too
+                    raise ImportFileError(_("The file has more than %(max)d rows.") % {"max": MAX_ROWS})
                 continue
             result.append((number, cells))
             if len(result) > MAX_ROWS:

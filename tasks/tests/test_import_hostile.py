@@ -174,3 +174,21 @@ def test_a_clean_row_and_a_time_where_a_date_belongs(plan, root):
             ],
         ),
     ]
+
+
+def test_a_file_over_10_mb_is_refused_before_it_is_read(plan, root, english):
+    before = state()
+    with pytest.raises(ImportFileError, match=r"The file is too big \(at most 10 MB\)."):
+        tasks_import_preview(file=io.BytesIO(b"PK" + b"\0" * 10 * 1024 * 1024), user=root)
+    assert state() == before
+
+
+def test_too_many_rows_even_empty_ones_are_refused(plan, root, monkeypatch, english):
+    monkeypatch.setattr("tasks.imports.MAX_ROWS", 2)
+    monkeypatch.setattr("tasks.imports.MAX_SHEET_ROWS", 20)
+    codes = [GOOD[:1] + [f"NV-1{index}"] + GOOD[2:] for index in range(3)]
+    with pytest.raises(ImportFileError, match="The file has more than 2 rows."):
+        tasks_import_preview(file=io.BytesIO(xlsx(HEADER, codes)), user=root)
+    with pytest.raises(ImportFileError, match="The file has more than 2 rows."):
+        tasks_import_preview(file=io.BytesIO(xlsx(HEADER, [[" "]] * 25)), user=root)
+    assert len(tasks_import_preview(file=io.BytesIO(xlsx(HEADER, [[" "]] * 15 + codes[:2])), user=root).rows) == 2
