@@ -277,6 +277,8 @@ def _preview(dataset: tablib.Dataset, result) -> ImportPreview:
             values={"title": cell_text(values["title"])},
             errors=row_messages(row_result),
         )
+        for error in row_result.errors:  # unexpected: the admin sees a row error, the log the cause
+            logger.error("Task import: row %s failed", row.number, exc_info=error.error)
         if not row.errors:
             changed = [key for key in row_result.diff or () if key not in ("plan_year", "code")]
             if any(key in changed for key in _JOURNAL_COLUMNS):

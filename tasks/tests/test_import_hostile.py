@@ -11,6 +11,7 @@ import re
 from datetime import date, datetime, time
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import reverse
@@ -115,6 +116,8 @@ def check_preview(data: bytes, user, before) -> None:
     assert messages or preview.rows
     event("file refused" if preview is None else "previewed")
     assert all(is_vietnamese(message) for message in messages), messages
+    # The catch-all for an unexpected exception in a row must never be needed.
+    assert "Không kiểm tra được dòng này; hãy đối chiếu các ô với tệp mẫu." not in messages
     if preview is None:
         return
     assert all(row.errors or row.action in ("create", "update", "unchanged") for row in preview.rows)
@@ -192,3 +195,21 @@ def test_too_many_rows_even_empty_ones_are_refused(plan, root, monkeypatch, engl
     with pytest.raises(ImportFileError, match="The file has more than 2 rows."):
         tasks_import_preview(file=io.BytesIO(xlsx(HEADER, [[" "]] * 25)), user=root)
     assert len(tasks_import_preview(file=io.BytesIO(xlsx(HEADER, [[" "]] * 15 + codes[:2])), user=root).rows) == 2
+
+
+def test_an_unexpected_failure_in_a_row_is_a_row_error_not_a_500(plan, root, monkeypatch, english):
+    # Given a journal service that fails in an unforeseen way
+    def broken(**kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("tasks.resources.task_record_progress", broken)
+    before = state()
+    data = xlsx(HEADER, [GOOD])
+    # Then the row says so, and neither the preview nor the import writes anything
+    preview = tasks_import_preview(file=io.BytesIO(data), user=root)
+    assert [row.errors for row in preview.rows] == [
+        ["This row could not be checked; check its cells against the template."]
+    ]
+    with pytest.raises(ValidationError, match="Rows with errors: 2. Nothing was imported."):
+        tasks_import_apply(file=io.BytesIO(data), user=root)
+    assert state() == before
