@@ -38,7 +38,7 @@ __all__ = ["COLUMNS", "XLSX_CONTENT_TYPE", "ImportFileError", "ImportPreview", "
 
 logger = logging.getLogger(__name__)
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MAX_ROWS = 10_000
+MAX_ROWS = 1_000  # a year's plan has about 30 tasks; each row costs a few queries in the preview
 MAX_SHEET_ROWS = 10 * MAX_ROWS  # empty rows included
 MAX_FILE_BYTES = 10 * 1024 * 1024
 DATE_FORMAT = "DD/MM/YYYY"
