@@ -44,7 +44,7 @@ def plan_tasks(db):
     ).user
     MembershipFactory(unit=tc, user=UserFactory(username="vu-tc-head"), role=Membership.Role.HEAD)
     titles = [
-        ("NV-2020-01", "Xây dựng Đề án nâng cao năng lực đo lường quốc gia", dl, date(2020, 10, 31)),
+        ("NV-2020-01", "Xây dựng Đề án nâng cao năng lực đo lường quốc gia", tc, date(2020, 10, 31)),
         (
             "NV-2020-02",
             "Rà soát, chuyển đổi tiêu chuẩn quốc gia (TCVN) phù hợp tiêu chuẩn quốc tế",
@@ -58,7 +58,7 @@ def plan_tasks(db):
     tasks = []
     for code, title, unit, due in titles:
         tasks.append(TaskFactory(code=code, title=title, lead_unit=unit, start_date=date(2020, 1, 15), due_date=due))
-    TaskCoordinationFactory(task=tasks[0], unit=tc)
+    TaskCoordinationFactory(task=tasks[0], unit=dl)
     return tasks, staff
 
 
