@@ -17,7 +17,7 @@ from django.utils import formats, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from tasks.models import ProgressUpdate, Status, Task, WorkPlan
+from tasks.models import CompletionReview, ProgressUpdate, Status, Task, TaskRequest, WorkPlan
 from tasks.selectors import (
     COUNT_KEYS,
     DaysBetween,
@@ -138,18 +138,29 @@ def plan_journal_version(*, plan: WorkPlan) -> str:
     """
     latest_update = ProgressUpdate.objects.filter(task__plan=OuterRef("pk")).order_by("-id").values("id")[:1]
     tasks = Task.objects.filter(plan=OuterRef("pk")).order_by().values("plan")
+    # Requests and completion reviews move figures (pending requests, awaiting
+    # confirmation) without a journal entry: their latest id and decision count too.
+    requests = TaskRequest.objects.filter(task__plan=OuterRef("pk")).order_by().values("task__plan")
+    reviews = CompletionReview.objects.filter(task__plan=OuterRef("pk")).order_by("-id").values("id")[:1]
     row = (
         WorkPlan.objects.filter(pk=plan.pk)
         .annotate(
             last_update_id=Subquery(latest_update),
             last_edit=Subquery(tasks.annotate(m=Max("updated_at")).values("m")),
             task_count=Subquery(tasks.annotate(n=Count("pk")).values("n")),
+            last_request_id=Subquery(requests.annotate(m=Max("id")).values("m")),
+            requests_decided=Subquery(requests.annotate(n=Count("decided_at")).values("n")),
+            last_review_id=Subquery(reviews),
         )
-        .values("last_update_id", "last_edit", "task_count")
+        .values("last_update_id", "last_edit", "task_count", "last_request_id", "requests_decided", "last_review_id")
         .first()
     ) or {}
     last_edit = row.get("last_edit")
-    return f"{row.get('last_update_id') or 0}-{last_edit.timestamp() if last_edit else 0}-{row.get('task_count') or 0}"
+    process = f"{row.get('last_request_id') or 0}-{row.get('requests_decided') or 0}-{row.get('last_review_id') or 0}"
+    return (
+        f"{row.get('last_update_id') or 0}-{last_edit.timestamp() if last_edit else 0}-{row.get('task_count') or 0}"
+        f"-{process}"
+    )
 
 
 def task_overdue_list(*, tasks: QuerySet[Task], as_of: date) -> QuerySet[Task]:

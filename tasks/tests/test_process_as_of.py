@@ -264,3 +264,17 @@ def test_the_weekly_report_has_the_process_sections(world, client):
     assert report.snapshot["extensions"][0]["code"] == "T1"
     assert "Gia hạn trong tuần" in page
     assert "30/06/2020 → <strong>30/09/2020</strong>" in page
+
+
+def test_a_new_request_or_review_shows_at_once_on_the_cached_dashboard(world):
+    from reports.dashboard import dashboard_data
+
+    today = date.today()
+    first = dashboard_data(plan=world["plan"], as_of=today)["counts"]
+    request_create(task=Task.objects.get(code="T3"), requester=world["staff"], kind="cancel", reason="Trùng lặp")
+    second = dashboard_data(plan=world["plan"], as_of=today)["counts"]
+    _approve(world)
+    third = dashboard_data(plan=world["plan"], as_of=today)["counts"]
+
+    assert (first["pending_requests"], second["pending_requests"], third["pending_requests"]) == (1, 2, 1)
+    assert third["extended"] == 1
