@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .models import ReminderLog, WeeklyReport
-from .services import weekly_report_enqueue_on_commit
+from .enqueue import weekly_report_enqueue_on_commit
 
 
 @admin.register(WeeklyReport)

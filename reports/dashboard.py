@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from django.core.cache import cache
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Value
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import formats, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -221,15 +221,7 @@ def task_list_url(*, plan: WorkPlan, as_of: date, unit: Unit | None = None, **fi
     params = {"plan": plan.year, "as_of": as_of.isoformat(), **filters}
     if unit is not None:
         params.update(unit=unit.code, role="lead")
-    return f"{_task_list_path()}?{urlencode(params)}"
-
-
-def _task_list_path() -> str:
-    # The list is built in parallel (issue 3); its documented path is /tasks/.
-    try:
-        return reverse("tasks:list")
-    except NoReverseMatch:
-        return "/tasks/"
+    return f"{reverse('tasks:list')}?{urlencode(params)}"
 
 
 def _date_display(value: date) -> str:
