@@ -1,6 +1,7 @@
-"""The leadership dashboard: parameters, extra selectors and the assembled,
-cached figures (`dashboard_data`), shared by the page, data.json and the
-weekly report.
+"""The leadership dashboard: parameters, extra selectors, the assembled,
+cached figures (`dashboard_data`, shared by the page, data.json and the
+weekly report) and the page's context (`dashboard_page`, shared by the
+dashboard and the unit pages).
 
 Every figure is computed in the database from the progress journal (through
 tasks.selectors); the number of queries does not depend on the data size.
@@ -17,6 +18,7 @@ from django.utils import formats, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from tasks.labels import ACTIVITY_LABELS, COUNT_LABELS
 from tasks.models import ProgressUpdate, Status, Task, WorkPlan
 from tasks.selectors import (
     COUNT_KEYS,
@@ -355,3 +357,88 @@ def dashboard_build(*, plan: WorkPlan, as_of: date, unit: Unit | None = None) ->
 
 def dashboard_plan_years() -> list[int]:
     return list(WorkPlan.objects.order_by("-year").values_list("year", flat=True))
+
+
+# --- the page (the dashboard and the unit page) -----------------------------------
+
+# Headline figures: (key, tone); labels from tasks.labels. The four-way count
+# comes first, as in government reports.
+HEADLINE_MAIN = (
+    ("completed_on_time", "ok"),
+    ("completed_late", "late"),
+    ("open_within_deadline", "open"),
+    ("open_overdue", "overdue"),
+)
+HEADLINE_MORE = (
+    ("total", "neutral"),
+    ("in_progress", "neutral"),
+    ("not_started", "neutral"),
+    ("on_hold", "neutral"),
+    ("cancelled", "neutral"),
+    ("at_risk", "warn"),
+    ("stale", "warn"),
+)
+# The stacks of the unit and field charts, in this order.
+CHART_STATUSES = [Status.NOT_STARTED, Status.IN_PROGRESS, Status.ON_HOLD, Status.COMPLETED, Status.CANCELLED]
+
+
+def _status_values(row: dict) -> list[int]:
+    completed = row["completed_on_time"] + row["completed_late"]
+    return [completed if s == Status.COMPLETED else row[s.value] for s in CHART_STATUSES]
+
+
+def dashboard_display(data: dict) -> dict:
+    """Rows and labels the templates and charts need, derived from `data` (no queries)."""
+    counts, links = data["counts"], data["links"]
+
+    def figure(key, tone):
+        return {"key": key, "label": COUNT_LABELS[key], "tone": tone, "value": counts[key], "url": links[key]}
+
+    more = [figure(*spec) for spec in HEADLINE_MORE]
+    more.append(
+        {
+            "key": "average_progress",
+            "label": _("Average progress"),
+            "tone": "neutral",
+            "value": f"{formats.number_format(data['average_progress'], 1)}%",
+            "url": links["total"],
+        }
+    )
+    status_labels = [(s.value, s.label) for s in CHART_STATUSES]
+    as_of = date.fromisoformat(data["as_of"])
+    return {
+        "previous_week_as_of": (as_of - timedelta(days=7)).isoformat(),
+        "next_week_as_of": (as_of + timedelta(days=7)).isoformat(),
+        "headline_main": [figure(*spec) for spec in HEADLINE_MAIN],
+        "headline_more": more,
+        "status_labels": status_labels,
+        "status_rows_unit": [
+            {"key": r["unit"], "name": r["name"], "values": _status_values(r), "total": r["total"]}
+            for r in data["by_unit"]
+        ],
+        "status_rows_field": [
+            {"key": r["field"], "name": r["label"], "values": _status_values(r), "total": r["total"]}
+            for r in data["by_field"]
+        ],
+        "week_rows": [
+            {"key": key, "label": label, **data["week"]["activity"][key]} for key, label in ACTIVITY_LABELS.items()
+        ],
+        "chart_labels": {
+            "statuses": [{"key": key, "label": str(label)} for key, label in status_labels],
+            "completed": _("Tasks completed"),
+            "due": _("Tasks due by then"),
+            "average_progress": _("Average progress (%)"),
+            "tasks": _("Tasks"),
+            "percent": _("Percent"),
+        },
+    }
+
+
+def dashboard_page(*, params: DashboardParams) -> dict:
+    """The context of the dashboard page and of a unit page (params.unit set):
+    the cached figures plus what the templates show. No figures without a plan."""
+    data = dashboard_data(plan=params.plan, as_of=params.as_of, unit=params.unit) if params.plan else None
+    context = {"params": params, "data": data, "plan_years": dashboard_plan_years(), "unit": params.unit}
+    if data:
+        context.update(dashboard_display(data))
+    return context
