@@ -9,10 +9,9 @@ from .models import Membership, Unit
 
 def unit_tasks_blocking_delete(*, unit: Unit) -> list[str]:
     """Codes of the tasks that keep a unit from being deleted (it leads or coordinates them)."""
-    from tasks.models import Task
-
-    led = Task.objects.filter(lead_unit=unit).values_list("code", flat=True)
-    coordinated = Task.objects.filter(coordinations__unit=unit).values_list("code", flat=True)
+    # Through the reverse relations: units sit below tasks and never import them.
+    led = unit.led_tasks.values_list("code", flat=True)
+    coordinated = unit.coordinated_tasks.values_list("code", flat=True)
     return sorted(set(led) | set(coordinated))
 
 
