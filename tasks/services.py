@@ -5,8 +5,11 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from units.models import Unit
 
 from .models import STATUSES_NEEDING_REASON, ProgressUpdate, Status, Task
 from .selectors import task_user_can_record_progress
@@ -138,7 +141,6 @@ def plan_sync(*, data: dict) -> dict[str, int]:
     journal and are never set here.
     """
     from plan_portal.sync import save_if_changed
-    from units.models import Unit
 
     from .models import TaskCoordination, WorkPlan
 
@@ -227,3 +229,23 @@ def progress_update_undo(*, update: ProgressUpdate) -> Task:
     )
     task.refresh_from_db()
     return task
+
+
+@transaction.atomic
+def tasks_reassign_lead_unit(*, tasks: QuerySet[Task], unit: Unit, reason: str, user) -> int:
+    """Give the tasks a new lead unit; each change is validated and recorded in
+    the history with who did it and why. Tasks already led by the unit are left
+    alone. Returns how many moved. Raises ValidationError, moving none, when the
+    reason is empty or a task would become invalid."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the lead unit changes.")})
+    count = 0
+    for task in tasks.exclude(lead_unit=unit).select_for_update(of=("self",)):
+        task.lead_unit = unit
+        task.full_clean()
+        task._change_reason = reason
+        task._history_user = user
+        task.save()
+        count += 1
+    return count
