@@ -268,44 +268,14 @@ def dashboard_build(*, plan: WorkPlan, as_of: date, unit: Unit | None = None) ->
     def link(**filters) -> str:
         return task_list_url(plan=plan, as_of=as_of, unit=unit, **filters)
 
-    overdue_qs = task_overdue_list(tasks=tasks, as_of=as_of)[:OVERDUE_LIMIT]  # 1 query
-    overdue = [
-        {
-            "code": task.code,
-            "title": task.title,
-            "lead_unit": task.lead_unit.code,
-            "lead_unit_name": task.lead_unit.name,
-            "due_date": task.due_date.isoformat(),
-            "due_date_display": _date_display(task.due_date),
-            "days_overdue": task.days_overdue,
-            "status": task.s_status,
-            "status_label": str(Status(task.s_status).label),
-            "progress": task.s_progress,
-        }
-        for task in overdue_qs
-    ]
-    changes = [  # 1 query
-        {
-            "task": update.task.code,
-            "title": update.task.title,
-            "lead_unit": update.task.lead_unit.code,
-            "recorded_at": update.recorded_at.isoformat(),
-            "recorded_on_display": _date_display(update.recorded_at.astimezone(day_start(as_of).tzinfo).date()),
-            "from_status": update.previous_status,
-            "from_label": str(Status(update.previous_status).label),
-            "to_status": update.status,
-            "to_label": str(Status(update.status).label),
-            "progress": update.progress,
-        }
-        for update in week_status_changes(tasks=tasks, start=week_start, end=week_end)[:CHANGES_LIMIT]
-    ]
+    overdue = _overdue_rows(tasks=tasks, as_of=as_of)  # 1 query
+    changes = _status_change_rows(tasks=tasks, start=week_start, end=week_end, as_of=as_of)  # 1 query
     activity = week_activity_compare(tasks=tasks, start=week_start, end=week_end)  # 1 query
     not_updated = list(  # 1 query (plan_units_not_updated nests the rest)
         units_not_updated(plan=plan, start=week_start, end=week_end, unit=unit).values("code", "name")
     )
 
     by_unit = [{**row, "completion_rate": _rate(row)} for row in figures.by_unit]
-    ranked = sorted(by_unit, key=lambda r: (-r["completion_rate"], -r["total"], r["unit"]))
     return {
         "plan": plan.year,
         "plan_title": plan.title,
@@ -319,39 +289,85 @@ def dashboard_build(*, plan: WorkPlan, as_of: date, unit: Unit | None = None) ->
         "links": {key: link(**COUNT_FILTERS[key]) for key in COUNT_KEYS} | {"overdue": link(overdue="1")},
         "by_unit": by_unit,
         "by_field": figures.by_field,
-        "units_ranked": [
-            {
-                "unit": row["unit"],
-                "name": row["name"],
-                "total": row["total"],
-                "completed": row["completed_on_time"] + row["completed_late"],
-                "completion_rate": row["completion_rate"],
-                "open_overdue": row["open_overdue"],
-                "at_risk": row["at_risk"],
-                "average_progress": row["average_progress"],
-                "url": reverse("units:detail", args=[row["unit"]])
-                + "?"
-                + urlencode({"plan": plan.year, "as_of": as_of.isoformat()}),
-            }
-            for row in ranked
-        ],
+        "units_ranked": _units_ranked(by_unit=by_unit, plan=plan, as_of=as_of),
         "burnup": burnup,
         "overdue": overdue,
         "overdue_more": max(figures.counts["open_overdue"] - len(overdue), 0),
-        "week": {
-            "start": week_start.isoformat(),
-            "end": week_end.isoformat(),
-            "start_display": _date_display(week_start),
-            "end_display": _date_display(week_end),
-            "previous_start_display": _date_display(week_start - timedelta(days=7)),
-            "previous_start": (week_start - timedelta(days=7)).isoformat(),
-            "previous_end": (week_start - timedelta(days=1)).isoformat(),
-            "previous_end_display": _date_display(week_start - timedelta(days=1)),
-            "activity": activity,
-            "status_changes": changes,
-        },
+        "week": _week_block(start=week_start, end=week_end, activity=activity, status_changes=changes),
         "not_updated_units": [row["code"] for row in not_updated],
         "not_updated_unit_names": not_updated,
+    }
+
+
+def _overdue_rows(*, tasks: QuerySet[Task], as_of: date) -> list[dict]:
+    return [
+        {
+            "code": task.code,
+            "title": task.title,
+            "lead_unit": task.lead_unit.code,
+            "lead_unit_name": task.lead_unit.name,
+            "due_date": task.due_date.isoformat(),
+            "due_date_display": _date_display(task.due_date),
+            "days_overdue": task.days_overdue,
+            "status": task.s_status,
+            "status_label": str(Status(task.s_status).label),
+            "progress": task.s_progress,
+        }
+        for task in task_overdue_list(tasks=tasks, as_of=as_of)[:OVERDUE_LIMIT]
+    ]
+
+
+def _status_change_rows(*, tasks: QuerySet[Task], start: date, end: date, as_of: date) -> list[dict]:
+    return [
+        {
+            "task": update.task.code,
+            "title": update.task.title,
+            "lead_unit": update.task.lead_unit.code,
+            "recorded_at": update.recorded_at.isoformat(),
+            "recorded_on_display": _date_display(update.recorded_at.astimezone(day_start(as_of).tzinfo).date()),
+            "from_status": update.previous_status,
+            "from_label": str(Status(update.previous_status).label),
+            "to_status": update.status,
+            "to_label": str(Status(update.status).label),
+            "progress": update.progress,
+        }
+        for update in week_status_changes(tasks=tasks, start=start, end=end)[:CHANGES_LIMIT]
+    ]
+
+
+def _units_ranked(*, by_unit: list[dict], plan: WorkPlan, as_of: date) -> list[dict]:
+    """Units by completion rate (then size, then code), each linking to its unit page."""
+    ranked = sorted(by_unit, key=lambda r: (-r["completion_rate"], -r["total"], r["unit"]))
+    return [
+        {
+            "unit": row["unit"],
+            "name": row["name"],
+            "total": row["total"],
+            "completed": row["completed_on_time"] + row["completed_late"],
+            "completion_rate": row["completion_rate"],
+            "open_overdue": row["open_overdue"],
+            "at_risk": row["at_risk"],
+            "average_progress": row["average_progress"],
+            "url": reverse("units:detail", args=[row["unit"]])
+            + "?"
+            + urlencode({"plan": plan.year, "as_of": as_of.isoformat()}),
+        }
+        for row in ranked
+    ]
+
+
+def _week_block(*, start: date, end: date, activity: dict, status_changes: list[dict]) -> dict:
+    return {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "start_display": _date_display(start),
+        "end_display": _date_display(end),
+        "previous_start_display": _date_display(start - timedelta(days=7)),
+        "previous_start": (start - timedelta(days=7)).isoformat(),
+        "previous_end": (start - timedelta(days=1)).isoformat(),
+        "previous_end_display": _date_display(start - timedelta(days=1)),
+        "activity": activity,
+        "status_changes": status_changes,
     }
 
 

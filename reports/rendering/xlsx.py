@@ -71,6 +71,18 @@ def render_xlsx(snapshot: dict) -> bytes:
         [14, 48, 10, 14, 14, 14, 14, 14, 14],
         [[u["unit"], u["name"], *[u[k] for k in unit_keys], u["average_progress"]] for u in snapshot["by_unit"]],
     )
+    _tasks_sheet(wb, snapshot["tasks"])
+    _changes_sheet(wb, snapshot["status_changes"])
+    # Fixed document times: the workbook depends on the snapshot only.
+    stamp = datetime.fromisoformat(snapshot["period_end"])
+    wb.properties.created = wb.properties.modified = stamp
+    wb.properties.title = f"{_('Weekly report')} {snapshot['week']}"
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _tasks_sheet(wb: Workbook, tasks: list[dict]) -> None:
     _sheet(
         wb,
         _("Tasks"),
@@ -104,10 +116,13 @@ def render_xlsx(snapshot: dict) -> bytes:
                 _("Yes") if t["at_risk"] else "",
                 _datetime(t["last_update"]),
             ]
-            for t in snapshot["tasks"]
+            for t in tasks
         ],
         {"E": DATE_FORMAT, "F": DATE_FORMAT, "L": DATETIME_FORMAT},
     )
+
+
+def _changes_sheet(wb: Workbook, changes: list[dict]) -> None:
     _sheet(
         wb,
         _("Changes"),
@@ -124,14 +139,7 @@ def render_xlsx(snapshot: dict) -> bytes:
                 c["to_progress"],
                 c["note"],
             ]
-            for c in snapshot["status_changes"]
+            for c in changes
         ],
         {"A": DATETIME_FORMAT},
     )
-    # Fixed document times: the workbook depends on the snapshot only.
-    stamp = datetime.fromisoformat(snapshot["period_end"])
-    wb.properties.created = wb.properties.modified = stamp
-    wb.properties.title = f"{_('Weekly report')} {snapshot['week']}"
-    out = BytesIO()
-    wb.save(out)
-    return out.getvalue()
