@@ -95,9 +95,18 @@ def test_cycle_finder_finds_a_cycle_through_three_modules():
     assert _cycles({"a": {"b"}, "b": set()}) == []
 
 
-def test_graph_sees_imports_inside_functions(graph):
-    # units.services imports plan_portal.sync inside units_sync only.
-    assert graph.direct_import_exists(importer="units.services", imported="plan_portal.sync")
+def test_a_cycle_through_an_import_inside_a_function_is_found(tmp_path, monkeypatch):
+    # Given two modules where one imports the other only inside a function
+    package = tmp_path / "cycle_probe"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "services.py").write_text("def enqueue():\n    from .jobs import job\n\n    return job\n")
+    (package / "jobs.py").write_text("from .services import enqueue\n\n\ndef job():\n    return enqueue\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    probe = grimp.build_graph("cycle_probe", cache_dir=None)
+
+    assert _cycles(_imports(probe)) == [["cycle_probe.jobs", "cycle_probe.services"]]
 
 
 def test_no_module_takes_part_in_an_import_cycle(graph):
