@@ -262,7 +262,14 @@ def tasks_reassign_lead_unit(*, tasks: QuerySet[Task], unit: Unit, reason: str, 
     count = 0
     for task in tasks.exclude(lead_unit=unit).select_for_update(of=("self",)):
         task.lead_unit = unit
-        task.full_clean()
+        try:
+            task.full_clean()
+        except ValidationError as error:
+            raise ValidationError(
+                _("Task %(code)s cannot be given to %(unit)s: %(errors)s")
+                % {"code": task.code, "unit": unit.code, "errors": " ".join(error.messages)},
+                code="invalid_task",
+            ) from None
         task._change_reason = reason
         task._history_user = user
         task.save()

@@ -76,5 +76,5 @@ def test_one_invalid_task_stops_the_whole_reassignment(world):
     with pytest.raises(ValidationError) as refused:
         tasks_reassign_lead_unit(tasks=Task.objects.all(), unit=new, reason="Sắp xếp lại", user=admin)
 
-    assert list(refused.value.message_dict) == ["title"]
+    assert refused.value.messages[0].startswith("Nhiệm vụ NV-02 không thể giao cho VU-B: ")
     assert _leads() == [("NV-01", "VU-A"), ("NV-02", "VU-A")]
