@@ -22,7 +22,7 @@ from plan_portal.text import normalize_search
 
 from .forms import KnownObjectsInlineMixin, UnitAdminForm
 from .models import Membership, Unit
-from .services import unit_delete, unit_tasks_blocking_delete
+from .services import unit_delete, unit_tasks_blocking_delete, units_set_active
 
 User = get_user_model()
 
@@ -120,11 +120,7 @@ class UnitAdmin(SimpleHistoryAdmin):
 
     @admin.action(description=_("Deactivate selected units"), permissions=["change"])
     def deactivate(self, request, queryset):
-        count = queryset.filter(is_active=True).count()
-        for unit in queryset.filter(is_active=True):
-            unit.is_active = False
-            unit._change_reason = "deactivated in admin"
-            unit.save(update_fields=["is_active"])
+        count = units_set_active(units=queryset, active=False)
         self.message_user(
             request,
             ngettext("%(count)d unit deactivated.", "%(count)d units deactivated.", count) % {"count": count},
@@ -133,10 +129,7 @@ class UnitAdmin(SimpleHistoryAdmin):
 
     @admin.action(description=_("Activate selected units"), permissions=["change"])
     def activate(self, request, queryset):
-        count = queryset.filter(is_active=False).count()
-        for unit in queryset.filter(is_active=False):
-            unit.is_active = True
-            unit.save(update_fields=["is_active"])
+        count = units_set_active(units=queryset, active=True)
         self.message_user(
             request,
             ngettext("%(count)d unit activated.", "%(count)d units activated.", count) % {"count": count},
