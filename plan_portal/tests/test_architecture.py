@@ -26,12 +26,6 @@ APP_LAYERS = ("units", "tasks", "reports")
 PAGE_IMPORTS_UPWARD = {("units.views", "reports.dashboard")}
 
 MAX_FUNCTION_LINES = 60
-# Functions allowed to be longer for now, with the reason. An entry that is no
-# longer needed fails the test, so this list only shrinks.
-LONG_FUNCTIONS_PENDING = {
-    # Rebuilt on django-import-export's resources (issue 9, item 4, spreadsheets).
-    ("tasks/imports.py", "_clean_row"),
-}
 NOT_PRODUCTION = {".git", ".venv", "node_modules", "static", "media", "migrations", "tests", "__pycache__"}
 
 
@@ -153,15 +147,11 @@ def test_function_length_counts_from_def_to_last_line():
 
 
 def test_no_production_function_is_longer_than_60_lines():
-    too_long, pending_seen = [], set()
-    for relative in _production_files():
-        for name, line, length in _function_lengths((ROOT / relative).read_text(encoding="utf-8")):
-            if length <= MAX_FUNCTION_LINES:
-                continue
-            if (relative.as_posix(), name) in LONG_FUNCTIONS_PENDING:
-                pending_seen.add((relative.as_posix(), name))
-            else:
-                too_long.append(f"{relative}:{line} {name} ({length} lines)")
+    too_long = [
+        f"{relative}:{line} {name} ({length} lines)"
+        for relative in _production_files()
+        for name, line, length in _function_lengths((ROOT / relative).read_text(encoding="utf-8"))
+        if length > MAX_FUNCTION_LINES
+    ]
 
     assert too_long == [], f"functions over {MAX_FUNCTION_LINES} lines: split them"
-    assert pending_seen == LONG_FUNCTIONS_PENDING, "now short or gone: remove from LONG_FUNCTIONS_PENDING"
