@@ -94,13 +94,26 @@ def weekly_process_sections(*, plan: WorkPlan, start: date, end: date, tasks: li
     """The accountable process in the week: extensions granted (old → new date,
     document), requests pending at the week's end with their age, completions
     awaiting confirmation, completions returned. Three queries."""
-    from django.db.models import Q
-
-    from tasks.models import CompletionReview, DueDateChange, RequestState, ReviewDecision, TaskRequest
     from tasks.selectors import cutoff_for, day_start
 
     begin, cutoff = day_start(start), cutoff_for(end)
-    extensions = [
+    return {
+        "extensions": _week_extensions(plan=plan, begin=begin, cutoff=cutoff),
+        "pending_requests": _pending_requests_at(plan=plan, end=end, cutoff=cutoff),
+        "awaiting_confirmation": [t for t in tasks if t["awaiting_confirmation"]],
+        "returned": _week_returns(plan=plan, begin=begin, cutoff=cutoff),
+    }
+
+
+def _week_extensions(*, plan: WorkPlan, begin, cutoff) -> list[dict]:
+    from tasks.models import DueDateChange
+
+    changes = (
+        DueDateChange.objects.filter(task__plan=plan, effective_at__gte=begin, effective_at__lt=cutoff)
+        .select_related("task", "task__lead_unit", "decided_by")
+        .order_by("effective_at", "id")
+    )
+    return [
         {
             "code": change.task.code,
             "title": change.task.title,
@@ -112,11 +125,22 @@ def weekly_process_sections(*, plan: WorkPlan, start: date, end: date, tasks: li
             "decided_by": _person(change.decided_by),
             "decided_at": _local_iso(change.effective_at),
         }
-        for change in DueDateChange.objects.filter(task__plan=plan, effective_at__gte=begin, effective_at__lt=cutoff)
-        .select_related("task", "task__lead_unit", "decided_by")
-        .order_by("effective_at", "id")
+        for change in changes
     ]
-    pending = [
+
+
+def _pending_requests_at(*, plan: WorkPlan, end: date, cutoff) -> list[dict]:
+    from django.db.models import Q
+
+    from tasks.models import RequestState, TaskRequest
+
+    requests = (
+        TaskRequest.objects.filter(task__plan=plan, requested_at__lt=cutoff)
+        .filter(Q(state=RequestState.PENDING) | Q(decided_at__gte=cutoff))
+        .select_related("task", "unit")
+        .order_by("requested_at", "id")
+    )
+    return [
         {
             "code": request.task.code,
             "title": request.task.title,
@@ -127,12 +151,21 @@ def weekly_process_sections(*, plan: WorkPlan, start: date, end: date, tasks: li
             "proposed_due_date": request.proposed_due_date.isoformat() if request.proposed_due_date else None,
             "reason": request.reason,
         }
-        for request in TaskRequest.objects.filter(task__plan=plan, requested_at__lt=cutoff)
-        .filter(Q(state=RequestState.PENDING) | Q(decided_at__gte=cutoff))
-        .select_related("task", "unit")
-        .order_by("requested_at", "id")
+        for request in requests
     ]
-    returned = [
+
+
+def _week_returns(*, plan: WorkPlan, begin, cutoff) -> list[dict]:
+    from tasks.models import CompletionReview, ReviewDecision
+
+    reviews = (
+        CompletionReview.objects.filter(
+            task__plan=plan, decision=ReviewDecision.RETURN, decided_at__gte=begin, decided_at__lt=cutoff
+        )
+        .select_related("task", "task__lead_unit", "reviewer")
+        .order_by("decided_at", "id")
+    )
+    return [
         {
             "code": review.task.code,
             "title": review.task.title,
@@ -141,18 +174,31 @@ def weekly_process_sections(*, plan: WorkPlan, start: date, end: date, tasks: li
             "decided_at": _local_iso(review.decided_at),
             "comment": review.comment,
         }
-        for review in CompletionReview.objects.filter(
-            task__plan=plan, decision=ReviewDecision.RETURN, decided_at__gte=begin, decided_at__lt=cutoff
-        )
-        .select_related("task", "task__lead_unit", "reviewer")
-        .order_by("decided_at", "id")
+        for review in reviews
     ]
-    return {
-        "extensions": extensions,
-        "pending_requests": pending,
-        "awaiting_confirmation": [t for t in tasks if t["awaiting_confirmation"]],
-        "returned": returned,
-    }
+
+
+def _week_status_changes_and_notes(*, plan: WorkPlan, start, end) -> tuple[list[dict], list[dict]]:
+    """The week's updates that changed a status, and those whose note matters
+    (a status change, or on hold / cancelled). One query."""
+    status_changes, notes = [], []
+    for update in plan_updates_between(plan=plan, start=start, end=end).order_by("recorded_at", "id"):
+        row = {
+            "code": update.task.code,
+            "title": update.task.title,
+            "unit": update.task.lead_unit.code,
+            "recorded_at": _local_iso(update.recorded_at),
+            "from_status": update.previous_status,
+            "to_status": update.status,
+            "from_progress": update.previous_progress,
+            "to_progress": update.progress,
+            "note": update.note,
+        }
+        if update.status != update.previous_status:
+            status_changes.append(row)
+        if update.note and (update.status != update.previous_status or update.status in NOTABLE_STATUSES):
+            notes.append(row)
+    return status_changes, notes
 
 
 def weekly_report_snapshot(*, plan: WorkPlan, iso_year: int, iso_week: int) -> dict:
@@ -183,23 +229,7 @@ def weekly_report_snapshot(*, plan: WorkPlan, iso_year: int, iso_week: int) -> d
         return bool(stamp) and start_iso <= stamp[:10] < next_monday
 
     activity = plan_week_activity(plan=plan, start=start, end=end)
-    status_changes, notes = [], []
-    for update in plan_updates_between(plan=plan, start=start, end=end).order_by("recorded_at", "id"):
-        row = {
-            "code": update.task.code,
-            "title": update.task.title,
-            "unit": update.task.lead_unit.code,
-            "recorded_at": _local_iso(update.recorded_at),
-            "from_status": update.previous_status,
-            "to_status": update.status,
-            "from_progress": update.previous_progress,
-            "to_progress": update.progress,
-            "note": update.note,
-        }
-        if update.status != update.previous_status:
-            status_changes.append(row)
-        if update.note and (update.status != update.previous_status or update.status in NOTABLE_STATUSES):
-            notes.append(row)
+    status_changes, notes = _week_status_changes_and_notes(plan=plan, start=start, end=end)
 
     return {
         "version": SNAPSHOT_VERSION,

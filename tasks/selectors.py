@@ -141,69 +141,89 @@ def task_annotate_as_of(qs: QuerySet[Task], *, as_of: date | None = None) -> Que
     Rules: no update by then means not started; a completed task was completed
     when its final run of "completed" updates began; the due date in force on
     `as_of` is the one set by the latest due-date change effective by the end
-    of that day; an open task is overdue when that date is before `as_of`; at risk when open and its progress is
-    more than AT_RISK_MARGIN points below the expected progress; stale when
-    not started or in progress and not updated for STALE_AFTER_DAYS days.
+    of that day; an open task is overdue when that date is before `as_of`; at
+    risk when open and its progress is more than AT_RISK_MARGIN points below
+    the expected progress; stale when not started or in progress and not
+    updated for STALE_AFTER_DAYS days.
     """
     today = local_today()
     as_of = as_of or today
-    completions = ProgressUpdate.objects.filter(task=OuterRef("pk"), status=Status.COMPLETED).exclude(
-        previous_status=Status.COMPLETED
-    )
+    qs = _annotate_latest_state(qs, as_of=as_of, today=today)
+    qs = _annotate_process_state(qs, as_of=as_of, today=today)
+    return qs.annotate(
+        s_completed_on=TruncDate("s_completed_at", tzinfo=local_tz()),
+        s_expected=expected_progress(as_of=as_of, due="s_due_date"),
+    ).annotate(**_state_and_flags(as_of=as_of))
+
+
+def _annotate_latest_state(qs: QuerySet[Task], *, as_of: date, today: date) -> QuerySet[Task]:
+    """`s_status`, `s_progress`, `s_last_update`, `s_completed_at` as of `as_of`."""
     if as_of >= today:
-        qs = qs.annotate(
+        return qs.annotate(
             s_status=F("status"),
             s_progress=F("progress"),
             s_last_update=F("last_update_at"),
             s_completed_at=F("completed_at"),
+        )
+    journal = ProgressUpdate.objects.filter(task=OuterRef("pk"), recorded_at__lt=cutoff_for(as_of)).order_by(
+        "-recorded_at", "-id"
+    )
+    run_starts = journal.filter(status=Status.COMPLETED).exclude(previous_status=Status.COMPLETED)
+    return qs.annotate(
+        s_status=Coalesce(Subquery(journal.values("status")[:1]), Value(Status.NOT_STARTED), output_field=CharField()),
+        s_progress=Coalesce(Subquery(journal.values("progress")[:1]), Value(0), output_field=IntegerField()),
+        s_last_update=Subquery(journal.values("recorded_at")[:1], output_field=DateTimeField()),
+        s_completed_at=Subquery(run_starts.values("recorded_at")[:1], output_field=DateTimeField()),
+    )
+
+
+def _annotate_process_state(qs: QuerySet[Task], *, as_of: date, today: date) -> QuerySet[Task]:
+    """`s_due_date` (in force), `s_extended`, `s_pending_request` and `s_confirmed` as of `as_of`."""
+    completions = ProgressUpdate.objects.filter(task=OuterRef("pk"), status=Status.COMPLETED).exclude(
+        previous_status=Status.COMPLETED
+    )
+    if as_of >= today:
+        return qs.annotate(
             s_due_date=F("due_date"),
             s_extended=Exists(DueDateChange.objects.filter(task=OuterRef("pk"))),
             s_pending_request=Exists(TaskRequest.objects.filter(task=OuterRef("pk"), state=RequestState.PENDING)),
             s_completion_id=Subquery(completions.order_by("-recorded_at", "-id").values("pk")[:1]),
             s_confirmed=Exists(CompletionReview.objects.filter(update_id=OuterRef("s_completion_id"))),
         )
-    else:
-        cutoff = cutoff_for(as_of)
-        journal = ProgressUpdate.objects.filter(task=OuterRef("pk"), recorded_at__lt=cutoff).order_by(
-            "-recorded_at", "-id"
-        )
-        run_starts = journal.filter(status=Status.COMPLETED).exclude(previous_status=Status.COMPLETED)
-        changes = DueDateChange.objects.filter(task=OuterRef("pk"))
-        qs = qs.annotate(
-            s_status=Coalesce(
-                Subquery(journal.values("status")[:1]), Value(Status.NOT_STARTED), output_field=CharField()
+    cutoff = cutoff_for(as_of)
+    changes = DueDateChange.objects.filter(task=OuterRef("pk"))
+    run_starts = completions.filter(recorded_at__lt=cutoff).order_by("-recorded_at", "-id")
+    return qs.annotate(
+        # The due date in force: set by the latest change effective by the
+        # end of `as_of`; before any change, the original one.
+        s_due_date=Coalesce(
+            Subquery(
+                changes.filter(effective_at__lt=cutoff).order_by("-effective_at", "-id").values("new_due_date")[:1]
             ),
-            s_progress=Coalesce(Subquery(journal.values("progress")[:1]), Value(0), output_field=IntegerField()),
-            s_last_update=Subquery(journal.values("recorded_at")[:1], output_field=DateTimeField()),
-            s_completed_at=Subquery(run_starts.values("recorded_at")[:1], output_field=DateTimeField()),
-            # The due date in force: set by the latest change effective by the
-            # end of `as_of`; before any change, the original one.
-            s_due_date=Coalesce(
-                Subquery(
-                    changes.filter(effective_at__lt=cutoff).order_by("-effective_at", "-id").values("new_due_date")[:1]
-                ),
-                Subquery(changes.order_by("effective_at", "id").values("old_due_date")[:1]),
-                F("due_date"),
-                output_field=DateField(),
-            ),
-            s_extended=Exists(changes.filter(effective_at__lt=cutoff)),
-            s_pending_request=Exists(
-                TaskRequest.objects.filter(task=OuterRef("pk"), requested_at__lt=cutoff).filter(
-                    Q(state=RequestState.PENDING) | Q(decided_at__gte=cutoff)
-                )
-            ),
-            s_completion_id=Subquery(run_starts.values("pk")[:1]),
-            s_confirmed=Exists(
-                CompletionReview.objects.filter(update_id=OuterRef("s_completion_id"), decided_at__lt=cutoff)
-            ),
-        )
+            Subquery(changes.order_by("effective_at", "id").values("old_due_date")[:1]),
+            F("due_date"),
+            output_field=DateField(),
+        ),
+        s_extended=Exists(changes.filter(effective_at__lt=cutoff)),
+        s_pending_request=Exists(
+            TaskRequest.objects.filter(task=OuterRef("pk"), requested_at__lt=cutoff).filter(
+                Q(state=RequestState.PENDING) | Q(decided_at__gte=cutoff)
+            )
+        ),
+        s_completion_id=Subquery(run_starts.values("pk")[:1]),
+        s_confirmed=Exists(
+            CompletionReview.objects.filter(update_id=OuterRef("s_completion_id"), decided_at__lt=cutoff)
+        ),
+    )
+
+
+def _state_and_flags(*, as_of: date) -> dict:
+    """`s_state` and the booleans `s_overdue`, `s_at_risk`, `s_stale`,
+    `s_awaiting_confirmation`, from the latest state and the due date in force."""
     open_q = Q(s_status__in=OPEN_STATUSES)
     stale_since = day_start(as_of - timedelta(days=settings.STALE_AFTER_DAYS - 1))
-    return qs.annotate(
-        s_completed_on=TruncDate("s_completed_at", tzinfo=local_tz()),
-        s_expected=expected_progress(as_of=as_of, due="s_due_date"),
-    ).annotate(
-        s_state=Case(
+    return {
+        "s_state": Case(
             When(
                 Q(s_status=Status.COMPLETED, s_completed_on__lte=F("s_due_date")), then=Value(STATE_COMPLETED_ON_TIME)
             ),
@@ -213,22 +233,22 @@ def task_annotate_as_of(qs: QuerySet[Task], *, as_of: date | None = None) -> Que
             default=Value(STATE_OPEN_WITHIN_DEADLINE),
             output_field=CharField(),
         ),
-        s_overdue=Case(
+        "s_overdue": Case(
             When(open_q & Q(s_due_date__lt=as_of), then=Value(True)), default=Value(False), output_field=BooleanField()
         ),
         # A reported completion counts at once; until a decider confirms it, it
         # awaits confirmation (a return reopens the task through the journal).
-        s_awaiting_confirmation=Case(
+        "s_awaiting_confirmation": Case(
             When(Q(s_status=Status.COMPLETED, s_confirmed=False), then=Value(True)),
             default=Value(False),
             output_field=BooleanField(),
         ),
-        s_at_risk=Case(
+        "s_at_risk": Case(
             When(open_q & Q(s_expected__gt=F("s_progress") + settings.AT_RISK_MARGIN), then=Value(True)),
             default=Value(False),
             output_field=BooleanField(),
         ),
-        s_stale=Case(
+        "s_stale": Case(
             When(
                 Q(s_status__in=STALE_STATUSES)
                 & (
@@ -240,7 +260,7 @@ def task_annotate_as_of(qs: QuerySet[Task], *, as_of: date | None = None) -> Que
             default=Value(False),
             output_field=BooleanField(),
         ),
-    )
+    }
 
 
 def count_aggregates() -> dict:
@@ -335,19 +355,63 @@ def plan_burnup(*, plan: WorkPlan, until: date, tasks: QuerySet[Task] | None = N
     date in force at the end of that week. Four queries whatever the data size.
     """
     base = tasks if tasks is not None else Task.objects.filter(plan=plan)
-    tz = local_tz()
     first_monday, _ = week_bounds(plan.start_date)
     last_day = min(plan.end_date, until)
     if last_day < first_monday:
         return []
 
+    by_week = _burnup_deltas_by_week(tasks=base, until=last_day)
+    moved = _due_date_changes_by_task(tasks=base)
+    due_rows = (
+        base.order_by()
+        .exclude(pk__in=list(moved))
+        .annotate(week=TruncWeek("due_date"))
+        .values("week")
+        .annotate(n=Count("pk"))
+    )
+    due_by_week = {_as_date(row["week"]): row["n"] for row in due_rows}
+    total = base.count() if tasks is not None else Task.objects.filter(plan=plan).count()
+
+    weeks = []
+    completed = cancelled_n = progress_sum = 0
+    due = sum(n for week, n in due_by_week.items() if week < first_monday)
+    monday = first_monday
+    while monday <= last_day:
+        row = by_week.get(monday)
+        if row:
+            completed += row["completed_delta"] or 0
+            cancelled_n += row["cancelled_delta"] or 0
+            progress_sum += row["progress_delta"] or 0
+        due += due_by_week.get(monday, 0)
+        sunday = monday + timedelta(days=6)
+        cutoff = cutoff_for(min(sunday, last_day))
+        moved_due = sum(_due_in_force(original, changes, cutoff) <= sunday for original, changes in moved.values())
+        active = total - cancelled_n
+        iso = monday.isocalendar()
+        weeks.append(
+            {
+                "week": f"{iso.year}-W{iso.week:02d}",
+                "start": monday.isoformat(),
+                "end": (monday + timedelta(days=6)).isoformat(),
+                "completed": completed,
+                "due": due + moved_due,
+                "average_progress": round(progress_sum / active, 1) if active else 0.0,
+            }
+        )
+        monday += timedelta(days=7)
+    return weeks
+
+
+def _burnup_deltas_by_week(*, tasks: QuerySet[Task], until: date) -> dict[date, dict]:
+    """Per week (its Monday): the change in completed and cancelled tasks and in
+    the progress sum over tasks that are not cancelled. One query."""
     done = Q(status=Status.COMPLETED)
     was_done = Q(previous_status=Status.COMPLETED)
     cancelled = Q(status=Status.CANCELLED)
     was_cancelled = Q(previous_status=Status.CANCELLED)
     deltas = (
-        ProgressUpdate.objects.filter(task__in=base.values("pk"), recorded_at__lt=cutoff_for(last_day))
-        .annotate(week=TruncWeek("recorded_at", tzinfo=tz))
+        ProgressUpdate.objects.filter(task__in=tasks.values("pk"), recorded_at__lt=cutoff_for(until))
+        .annotate(week=TruncWeek("recorded_at", tzinfo=local_tz()))
         .values("week")
         .annotate(
             completed_delta=Sum(
@@ -379,56 +443,20 @@ def plan_burnup(*, plan: WorkPlan, until: date, tasks: QuerySet[Task] | None = N
         )
         .order_by("week")
     )
-    by_week = {_as_date(row["week"]): row for row in deltas}
-    # Tasks whose due date moved are counted against the date in force at
-    # each week's end (few rows, one query); the rest are summed in SQL.
+    return {_as_date(row["week"]): row for row in deltas}
+
+
+def _due_date_changes_by_task(*, tasks: QuerySet[Task]) -> dict[int, tuple[date, list]]:
+    """Tasks whose due date moved: their original date and their changes
+    (effective time, new date), oldest first. Few rows; one query."""
     moved: dict[int, tuple[date, list]] = {}
     for task_id, old, new, effective in (
-        DueDateChange.objects.filter(task__in=base.values("pk"))
+        DueDateChange.objects.filter(task__in=tasks.values("pk"))
         .order_by("task_id", "effective_at", "id")
         .values_list("task_id", "old_due_date", "new_due_date", "effective_at")
     ):
         moved.setdefault(task_id, (old, []))[1].append((effective, new))
-    due_rows = (
-        base.order_by()
-        .exclude(pk__in=list(moved))
-        .annotate(week=TruncWeek("due_date"))
-        .values("week")
-        .annotate(n=Count("pk"))
-    )
-    due_by_week = {_as_date(row["week"]): row["n"] for row in due_rows}
-    total = base.count() if tasks is not None else Task.objects.filter(plan=plan).count()
-
-    weeks = []
-    completed = cancelled_n = progress_sum = 0
-    due = sum(n for week, n in due_by_week.items() if week < first_monday)
-    monday = first_monday
-    while monday <= last_day:
-        row = by_week.get(monday)
-        if row:
-            completed += row["completed_delta"] or 0
-            cancelled_n += row["cancelled_delta"] or 0
-            progress_sum += row["progress_delta"] or 0
-        due += due_by_week.get(monday, 0)
-        sunday = monday + timedelta(days=6)
-        moved_due = sum(
-            _due_in_force(original, changes, cutoff_for(min(sunday, last_day))) <= sunday
-            for original, changes in moved.values()
-        )
-        active = total - cancelled_n
-        iso = monday.isocalendar()
-        weeks.append(
-            {
-                "week": f"{iso.year}-W{iso.week:02d}",
-                "start": monday.isoformat(),
-                "end": (monday + timedelta(days=6)).isoformat(),
-                "completed": completed,
-                "due": due + moved_due,
-                "average_progress": round(progress_sum / active, 1) if active else 0.0,
-            }
-        )
-        monday += timedelta(days=7)
-    return weeks
+    return moved
 
 
 def _due_in_force(original: date, changes: list, cutoff: datetime) -> date:

@@ -5,8 +5,11 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from units.models import Unit
 
 from .models import STATUSES_NEEDING_REASON, Attachment, ProgressUpdate, Status, Task
 from .selectors import task_user_can_record_progress
@@ -55,7 +58,13 @@ def _validate_update(*, task: Task, status: str, progress: int, note: str, recor
     return note
 
 
-def _check_process_rules(*, task: Task, status: str, output_ref: str, has_files: bool) -> None:
+def _check_process_rules(*, task: Task, status: str, output_ref: str, has_files: bool, by_person: bool) -> None:
+    """Issue 11's rules for a person's own update (`by_person`); for the
+    system paths (import by a superuser, decisions) only the length check."""
+    if not by_person:
+        if len(output_ref) > OUTPUT_REF_MAX_LENGTH:
+            raise ValidationError({"output_ref": [_("The output reference is too long.")]})
+        return
     errors: dict[str, list[str]] = {}
     if task.status == Status.CANCELLED:
         errors["status"] = [_("The task is cancelled: it takes no more updates.")]
@@ -97,23 +106,15 @@ def task_record_progress(
 
     Guarantees: the task's status, progress, completed_at and last_update_at
     equal the new latest update; `version` goes up by one; nothing is written
-    on any refusal.
-
-    With `check_permission` (every person's own update) the process rules
-    apply too: only the lead unit records; on hold and cancelled are set only
-    by an approved request, and a cancelled task takes no more updates; a
-    change to completed needs evidence (an attachment on the task, a file
-    given here, or `output_ref`). Without it (the admin's import, decisions,
-    which check their own permission) only the journal's rules apply.
-
+    on any refusal. With `check_permission` (a person's own update) only the
+    lead unit records and the process rules apply (`_check_process_rules`).
     Raises PermissionDenied (author not in the lead unit), TaskVersionConflict
     (expected_version is stale: someone else updated the task meanwhile) and
     ValidationError (keyed by form field).
     """
     if check_permission and not task_user_can_record_progress(user=author, task=task):
         raise PermissionDenied(_("Only staff of the lead unit can update this task."))
-    # Lock the row so two writers queue; the version check below then tells
-    # the second one it is stale instead of silently overwriting.
+    # Lock the row so two writers queue; the version check tells the second it is stale.
     current = Task.objects.select_for_update().get(pk=task.pk)
     if expected_version is not None and current.version != expected_version:
         raise TaskVersionConflict(current)
@@ -126,13 +127,10 @@ def task_record_progress(
         recorded_at=recorded_at,
         latest_at=current.last_update_at,
     )
-    output_ref = (output_ref or "").strip()
-    files = [file for file in files if file]
-    if check_permission:
-        _check_process_rules(task=current, status=status, output_ref=output_ref, has_files=bool(files))
-    elif len(output_ref) > OUTPUT_REF_MAX_LENGTH:
-        raise ValidationError({"output_ref": [_("The output reference is too long.")]})
-
+    output_ref, files = (output_ref or "").strip(), [file for file in files if file]
+    _check_process_rules(
+        task=current, status=status, output_ref=output_ref, has_files=bool(files), by_person=check_permission
+    )
     update = ProgressUpdate.objects.create(
         task=current,
         author=author,
@@ -144,28 +142,34 @@ def task_record_progress(
         previous_status=current.status,
         previous_progress=current.progress,
     )
-    for file in files:
+    for file in files:  # evidence given in the same form
         attachment_create(task=current, uploaded_by=author, file=file, update=update, check_permission=False)
+    completed_at = _task_move(task=current, status=status, progress=progress, recorded_at=recorded_at)
+    task.status, task.progress, task.completed_at = status, progress, completed_at
+    task.last_update_at, task.version = recorded_at, current.version + 1
+    return update
+
+
+def _task_move(*, task: Task, status: str, progress: int, recorded_at: datetime) -> datetime | None:
+    """Put the locked task in the state of its new latest update; returns its completed_at."""
     if status == Status.COMPLETED:
         # Completed on the day the final run of "completed" updates began.
-        completed_at = current.completed_at if current.status == Status.COMPLETED else recorded_at
+        completed_at = task.completed_at if task.status == Status.COMPLETED else recorded_at
     else:
         completed_at = None
     # A queryset update, not save(): the field audit trail (simple_history)
     # records plan edits, while the journal above records progress.
-    changed = Task.objects.filter(pk=current.pk, version=current.version).update(
+    changed = Task.objects.filter(pk=task.pk, version=task.version).update(
         status=status,
         progress=progress,
         completed_at=completed_at,
         last_update_at=recorded_at,
-        version=current.version + 1,
+        version=task.version + 1,
         updated_at=timezone.now(),
     )
     if changed != 1:  # pragma: no cover - the row lock makes this unreachable on PostgreSQL
-        raise TaskVersionConflict(Task.objects.get(pk=current.pk))
-    task.status, task.progress, task.completed_at = status, progress, completed_at
-    task.last_update_at, task.version = recorded_at, current.version + 1
-    return update
+        raise TaskVersionConflict(Task.objects.get(pk=task.pk))
+    return completed_at
 
 
 def _parse_date(value):
@@ -174,20 +178,11 @@ def _parse_date(value):
     return value if isinstance(value, date) or value is None else date.fromisoformat(value)
 
 
-@transaction.atomic
-def plan_sync(*, data: dict) -> dict[str, int]:
-    """Create or update a work plan and its tasks from a data dict.
-
-    Idempotent: unchanged rows are not saved (no audit rows, no version bump).
-    Only the plan's own fields are touched: status and progress belong to the
-    journal and are never set here.
-    """
+def _plan_sync_plan(*, data: dict):
     from plan_portal.sync import save_if_changed
-    from units.models import Unit
 
-    from .models import TaskCoordination, WorkPlan
+    from .models import WorkPlan
 
-    stats = {"created": 0, "updated": 0, "unchanged": 0}
     plan = WorkPlan.objects.filter(year=data["year"]).first() or WorkPlan(year=data["year"])
     save_if_changed(
         plan,
@@ -200,6 +195,41 @@ def plan_sync(*, data: dict) -> dict[str, int]:
             "description": data.get("description", ""),
         },
     )
+    return plan
+
+
+def _task_values(*, row: dict, units: dict, tasks: dict) -> dict:
+    """The plan fields of one task row (never status or progress)."""
+    return {
+        "title": row["title"],
+        "title_en": row.get("title_en", ""),
+        "description": row.get("description", ""),
+        "field": row["field"],
+        "lead_unit": units[row["lead_unit"]],
+        "parent": tasks[row["parent"]] if row.get("parent") else None,
+        "legal_basis": row.get("legal_basis", ""),
+        "expected_output": row.get("expected_output", ""),
+        "expected_output_en": row.get("expected_output_en", ""),
+        "source_quote": row.get("source_quote", ""),
+        "start_date": _parse_date(row["start_date"]),
+        "due_date": _parse_date(row["due_date"]),
+    }
+
+
+@transaction.atomic
+def plan_sync(*, data: dict) -> dict[str, int]:
+    """Create or update a work plan and its tasks from a data dict.
+
+    Idempotent: unchanged rows are not saved (no audit rows, no version bump).
+    Only the plan's own fields are touched: status and progress belong to the
+    journal and are never set here.
+    """
+    from plan_portal.sync import save_if_changed
+
+    from .models import TaskCoordination
+
+    stats = {"created": 0, "updated": 0, "unchanged": 0}
+    plan = _plan_sync_plan(data=data)
     units = {unit.code: unit for unit in Unit.objects.all()}
     unknown = sorted(
         {row["lead_unit"] for row in data["tasks"] if row["lead_unit"] not in units}
@@ -213,21 +243,7 @@ def plan_sync(*, data: dict) -> dict[str, int]:
     for row in sorted(data["tasks"], key=lambda r: (bool(r.get("parent")), r["code"])):
         task = tasks.get(row["code"]) or Task(plan=plan, code=row["code"])
         created = task.pk is None
-        values = {
-            "title": row["title"],
-            "title_en": row.get("title_en", ""),
-            "description": row.get("description", ""),
-            "field": row["field"],
-            "lead_unit": units[row["lead_unit"]],
-            "parent": tasks[row["parent"]] if row.get("parent") else None,
-            "legal_basis": row.get("legal_basis", ""),
-            "expected_output": row.get("expected_output", ""),
-            "expected_output_en": row.get("expected_output_en", ""),
-            "source_quote": row.get("source_quote", ""),
-            "start_date": _parse_date(row["start_date"]),
-            "due_date": _parse_date(row["due_date"]),
-        }
-        changed = save_if_changed(task, values)
+        changed = save_if_changed(task, _task_values(row=row, units=units, tasks=tasks))
         tasks[task.code] = task
         wanted = {units[code].pk for code in row.get("coordinating_units", [])}
         have = set(TaskCoordination.objects.filter(task=task).values_list("unit_id", flat=True))
@@ -274,6 +290,33 @@ def progress_update_undo(*, update: ProgressUpdate) -> Task:
     return task
 
 
+@transaction.atomic
+def tasks_reassign_lead_unit(*, tasks: QuerySet[Task], unit: Unit, reason: str, user) -> int:
+    """Give the tasks a new lead unit; each change is validated and recorded in
+    the history with who did it and why. Tasks already led by the unit are left
+    alone. Returns how many moved. Raises ValidationError, moving none, when the
+    reason is empty or a task would become invalid."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the lead unit changes.")})
+    count = 0
+    for task in tasks.exclude(lead_unit=unit).select_for_update(of=("self",)):
+        task.lead_unit = unit
+        try:
+            task.full_clean()
+        except ValidationError as error:
+            raise ValidationError(
+                _("Task %(code)s cannot be given to %(unit)s: %(errors)s")
+                % {"code": task.code, "unit": unit.code, "errors": " ".join(error.messages)},
+                code="invalid_task",
+            ) from None
+        task._change_reason = reason
+        task._history_user = user
+        task.save()
+        count += 1
+    return count
+
+
 # --- the accountable process: evidence, contributions, reviews, requests -------
 
 
@@ -311,9 +354,6 @@ def attachment_create(
     settings.ATTACHMENT_MAX_BYTES. Raises PermissionDenied (not a member of
     the lead or a coordinating unit) and ValidationError (key `file`).
     """
-    from django.conf import settings
-
-    from .attachments import ALLOWED_EXTENSIONS, extension_of, sniff_file_type
     from .selectors import task_user_contributing_units
 
     if check_permission and not (
@@ -321,30 +361,7 @@ def attachment_create(
         or task_user_contributing_units(user=uploaded_by, task=task)
     ):
         raise PermissionDenied(_("Only staff of the lead or a coordinating unit can attach files to this task."))
-    name = (getattr(file, "name", "") or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:255]
-    size = getattr(file, "size", None) or 0
-    if not name or size == 0:
-        raise ValidationError({"file": [_("The file is empty.")]})
-    if size > settings.ATTACHMENT_MAX_BYTES:
-        raise ValidationError(
-            {
-                "file": [
-                    _("The file is too large (at most %(max)d MB).")
-                    % {"max": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}
-                ]
-            }
-        )
-    kind = sniff_file_type(file)
-    extension = extension_of(name)
-    if kind is None or extension not in kind.extensions:
-        raise ValidationError(
-            {
-                "file": [
-                    _("“%(name)s” is not an accepted file: only %(types)s, and the content must match the name.")
-                    % {"name": name, "types": ", ".join(ext.lstrip(".").upper() for ext in ALLOWED_EXTENSIONS)}
-                ]
-            }
-        )
+    name, size, kind = _checked_file(file)
     attachment = Attachment(
         task=task,
         original_name=name,
@@ -363,6 +380,38 @@ def attachment_create(
         attachment.file.storage.delete(attachment.file.name)
         raise
     return attachment
+
+
+def _checked_file(file):
+    """The file's name, size and type (by content), or ValidationError (key `file`)."""
+    from django.conf import settings
+
+    from .attachments import ALLOWED_EXTENSIONS, extension_of, sniff_file_type
+
+    name = (getattr(file, "name", "") or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:255]
+    size = getattr(file, "size", None) or 0
+    if not name or size == 0:
+        raise ValidationError({"file": [_("The file is empty.")]})
+    if size > settings.ATTACHMENT_MAX_BYTES:
+        raise ValidationError(
+            {
+                "file": [
+                    _("The file is too large (at most %(max)d MB).") % {"max": settings.ATTACHMENT_MAX_BYTES // 2**20}
+                ]
+            }
+        )
+    kind = sniff_file_type(file)
+    if kind is None or extension_of(name) not in kind.extensions:
+        types = ", ".join(ext.lstrip(".").upper() for ext in ALLOWED_EXTENSIONS)
+        raise ValidationError(
+            {
+                "file": [
+                    _("“%(name)s” is not an accepted file: only %(types)s, and the content must match the name.")
+                    % {"name": name, "types": types}
+                ]
+            }
+        )
+    return name, size, kind
 
 
 @transaction.atomic
@@ -544,15 +593,34 @@ def request_decide(
     passed); an approved hold or cancellation writes the journal entry,
     authored by the decider, with the reason and the requester in the note.
     `at` (default now) is when the decision takes effect (the demo history
-    gives past times). Two deciders at once: the second gets DecisionConflict (the row is locked
-    and its state re-read). Raises PermissionDenied and ValidationError (keys
-    `decision`, `due_date`, `document_ref`, `comment`).
+    gives past times). Two deciders at once: the second gets DecisionConflict
+    (the row is locked and its state re-read). Raises PermissionDenied and
+    ValidationError (keys `decision`, `due_date`, `document_ref`, `comment`).
     """
-    from .models import DueDateChange, RequestKind, RequestState
+    from .models import RequestKind, RequestState
     from .selectors import user_can_decide
 
     if not user_can_decide(decider):
         raise PermissionDenied(_("Only a person allowed to decide requests can decide this request."))
+    document_ref, comment = _clean_decision(decision=decision, document_ref=document_ref, comment=comment)
+    req = _lock_pending(task_request.pk)
+    task = Task.objects.select_for_update().get(pk=req.task_id)
+    now = at or timezone.now()
+    req.decided_by, req.decided_at = decider, now
+    req.decision_comment, req.document_ref = comment, document_ref
+    if decision == "reject":
+        req.state = RequestState.REJECTED
+    elif req.kind == RequestKind.EXTENSION:
+        _approve_extension(req=req, task=task, decider=decider, due_date=due_date, now=now)
+        req.state = RequestState.APPROVED
+    else:
+        _approve_status_change(req=req, task=task, decider=decider, now=now)
+        req.state = RequestState.APPROVED
+    req.save()
+    return req
+
+
+def _clean_decision(*, decision: str, document_ref: str, comment: str) -> tuple[str, str]:
     if decision not in ("approve", "reject"):
         raise ValidationError({"decision": [_("Choose to approve or to reject.")]})
     document_ref = (document_ref or "").strip()
@@ -563,57 +631,51 @@ def request_decide(
         raise ValidationError({"comment": [_("The comment is too long.")]})
     if decision == "reject" and not comment:
         raise ValidationError({"comment": [_("Say why the request is rejected.")]})
-    req = _lock_pending(task_request.pk)
-    task = Task.objects.select_for_update().get(pk=req.task_id)
-    now = at or timezone.now()
-    req.decided_by, req.decided_at = decider, now
-    req.decision_comment, req.document_ref = comment, document_ref
-    if decision == "reject":
-        req.state = RequestState.REJECTED
-        req.save()
-        return req
+    return document_ref, comment
 
-    if req.kind == RequestKind.EXTENSION:
-        new_due = _parse_day(due_date) if due_date not in (None, "") else req.proposed_due_date
-        if new_due is None or new_due <= task.due_date or new_due < task.start_date:
-            raise ValidationError({"due_date": [_("The new due date must be after the current one.")]})
-        req.decided_due_date = new_due
-        req.is_late = timezone.localdate(now) > task.due_date
-        DueDateChange.objects.create(
-            task=task,
-            old_due_date=task.due_date,
-            new_due_date=new_due,
-            effective_at=now,
-            decided_by=decider,
-            document_ref=document_ref,
-            request=req,
-            is_late=req.is_late,
-        )
-        Task.objects.filter(pk=task.pk).update(due_date=new_due, version=task.version + 1, updated_at=now)
-    else:
-        if task.status in (Status.COMPLETED, Status.CANCELLED) or (
-            req.kind == RequestKind.ON_HOLD and task.status == Status.ON_HOLD
-        ):
-            raise ValidationError({"decision": [_("The task's status no longer allows this request.")]})
-        status = Status.ON_HOLD if req.kind == RequestKind.ON_HOLD else Status.CANCELLED
-        note = _("Request of %(person)s approved: %(reason)s") % {
-            "person": _person(req.requested_by),
-            "reason": req.reason,
-        }
-        if document_ref:
-            note += f" ({document_ref})"
-        task_record_progress(
-            task=task,
-            author=decider,
-            status=status,
-            progress=task.progress,
-            note=note[:NOTE_MAX_LENGTH],
-            recorded_at=max(now, task.last_update_at or now),
-            check_permission=False,
-        )
-    req.state = RequestState.APPROVED
-    req.save()
-    return req
+
+def _approve_extension(*, req, task: Task, decider, due_date, now: datetime) -> None:
+    """Move the locked task's due date and write the due-date journal row."""
+    from .models import DueDateChange
+
+    new_due = _parse_day(due_date) if due_date not in (None, "") else req.proposed_due_date
+    if new_due is None or new_due <= task.due_date or new_due < task.start_date:
+        raise ValidationError({"due_date": [_("The new due date must be after the current one.")]})
+    req.decided_due_date = new_due
+    req.is_late = timezone.localdate(now) > task.due_date
+    DueDateChange.objects.create(
+        task=task,
+        old_due_date=task.due_date,
+        new_due_date=new_due,
+        effective_at=now,
+        decided_by=decider,
+        document_ref=req.document_ref,
+        request=req,
+        is_late=req.is_late,
+    )
+    Task.objects.filter(pk=task.pk).update(due_date=new_due, version=task.version + 1, updated_at=timezone.now())
+
+
+def _approve_status_change(*, req, task: Task, decider, now: datetime) -> None:
+    """Write the hold or cancellation into the journal, authored by the decider."""
+    from .models import RequestKind
+
+    if task.status in (Status.COMPLETED, Status.CANCELLED) or (
+        req.kind == RequestKind.ON_HOLD and task.status == Status.ON_HOLD
+    ):
+        raise ValidationError({"decision": [_("The task's status no longer allows this request.")]})
+    note = _("Request of %(person)s approved: %(reason)s") % {"person": _person(req.requested_by), "reason": req.reason}
+    if req.document_ref:
+        note += f" ({req.document_ref})"
+    task_record_progress(
+        task=task,
+        author=decider,
+        status=Status.ON_HOLD if req.kind == RequestKind.ON_HOLD else Status.CANCELLED,
+        progress=task.progress,
+        note=note[:NOTE_MAX_LENGTH],
+        recorded_at=max(now, task.last_update_at or now),
+        check_permission=False,
+    )
 
 
 @transaction.atomic
