@@ -458,5 +458,12 @@ def request_list(request):
         "decision_form": RequestDecisionForm(),
         "today": local_today(),
         "user_unit_ids": user_unit_ids(request.user),
+        "query_without_page": _query_without_page(request),
     }
     return render(request, "tasks/request_list.html", context)
+
+
+def _query_without_page(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
