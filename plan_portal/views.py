@@ -1,8 +1,12 @@
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_GET, require_safe
 
 from units.selectors import user_is_leadership
+
+from .health import health
 
 
 def _first_reversible(*names: str) -> str | None:
@@ -15,6 +19,7 @@ def _first_reversible(*names: str) -> str | None:
 
 
 @login_required
+@require_GET
 def home(request):
     """Send each person to the page they open every week."""
     if user_is_leadership(request.user):
@@ -24,3 +29,12 @@ def home(request):
     if target:
         return redirect(target)
     return render(request, "home.html")
+
+
+@require_safe
+def healthz(request):
+    """Monitoring probe (README "Security and operations"): no sign-in, no session, no cookie."""
+    body, status = health()
+    response = JsonResponse(body, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
