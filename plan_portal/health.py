@@ -39,8 +39,10 @@ def _ping_redis(url: str) -> str:
 
 
 def check_cache() -> str:
-    if settings.REDIS_CACHE_URL and settings.CACHES["default"]["BACKEND"].startswith("django_redis"):
-        return _ping_redis(settings.REDIS_CACHE_URL)
+    config = settings.CACHES["default"]
+    if config["BACKEND"].startswith("django_redis"):
+        location = config["LOCATION"]
+        return _ping_redis(location[0] if isinstance(location, list | tuple) else location)
     cache.set("healthz", OK, 5)
     return OK if cache.get("healthz") == OK else DOWN
 

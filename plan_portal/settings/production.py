@@ -11,7 +11,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env
+from .base import env
 
 
 def _required(name: str, why: str) -> str:
@@ -36,7 +36,7 @@ _required("ALLOWED_HOSTS", "the host names the portal answers to, comma separate
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
 _required("DATABASE_URL", "PostgreSQL, e.g. postgres://plan_portal:PASSWORD@127.0.0.1:5432/plan_portal")
-if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+if env.db_url("DATABASE_URL")["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...) in production.")
 
 # nginx terminates TLS and says so in X-Forwarded-Proto (deploy/nginx/plan-portal.conf).
@@ -50,10 +50,15 @@ LANGUAGE_COOKIE_SECURE = True
 # One nginx in front: its X-Forwarded-For entry is the client's address.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 
-# Hashed, compressed static files collected at deploy time.
+# Hashed static files collected at deploy time, pre-compressed (.gz, .br) for
+# nginx's gzip_static unless STATIC_COMPRESS=false (quicker collectstatic).
 STORAGES = {
     **STORAGES,  # noqa: F405
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if env.bool("STATIC_COMPRESS", default=True)
+        else "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+    },
 }
 WHITENOISE_USE_FINDERS = False
 WHITENOISE_AUTOREFRESH = False

@@ -2,8 +2,7 @@
 lead unit with a password, and a weekly report with its files."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime
 
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
@@ -27,7 +26,9 @@ class SecurityWorld:
 
 def build_security_world() -> SecurityWorld:
     users = get_user_model()
-    unit = Unit.objects.create(code="VU-TC", name="Vụ Tiêu chuẩn", name_en="Standards Department", kind=UnitKind.DEPARTMENT)
+    unit = Unit.objects.create(
+        code="VU-TC", name="Vụ Tiêu chuẩn", name_en="Standards Department", kind=UnitKind.DEPARTMENT
+    )
     member = users.objects.create_user("lan", "lan@tcvn.gov.vn", PASSWORD, first_name="Lan", last_name="Nguyễn")
     Membership.objects.create(user=member, unit=unit, role=Membership.Role.STAFF)
     outsider = users.objects.create_user("khach", "khach@tcvn.gov.vn", PASSWORD)
@@ -49,7 +50,7 @@ def build_security_world() -> SecurityWorld:
         iso_week=26,
         period_start=date(2020, 6, 22),
         period_end=date(2020, 6, 28),
-        generated_at=datetime(2020, 6, 29, 0, 0, tzinfo=dt_timezone.utc),
+        generated_at=datetime(2020, 6, 29, 0, 0, tzinfo=UTC),
         snapshot={},
         snapshot_hash="0" * 64,
     )

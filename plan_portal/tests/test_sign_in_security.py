@@ -23,9 +23,7 @@ def world(db, settings, tmp_path):
 
 
 def _sign_in(client, username, password, *, address="10.0.0.7", url=None):
-    return client.post(
-        url or reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address
-    )
+    return client.post(url or reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address)
 
 
 def _signed_in(client) -> bool:
