@@ -330,6 +330,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # Sign-ins, failed sign-ins, lock-outs, reset e-mails: user and address.
         "plan_portal.security": {"level": "INFO"},
+        # django-axes logs every reset at INFO; plan_portal.security says what matters.
+        "axes": {"level": "WARNING"},
     },
 }
 
