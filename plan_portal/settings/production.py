@@ -29,8 +29,10 @@ DEBUG = False
 SECRET_KEY = _required(
     "SECRET_KEY", "a long random string, e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(50))'`"
 )
-if SECRET_KEY.startswith("insecure-") or len(SECRET_KEY) < 50:
-    raise ImproperlyConfigured("SECRET_KEY must be a random string of at least 50 characters, not the development key.")
+if len(SECRET_KEY) < 50 or any(word in SECRET_KEY.lower() for word in ("insecure", "change-me", "replace-with")):
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be a random string of at least 50 characters, not the development key or the example's."
+    )
 
 _required("ALLOWED_HOSTS", "the host names the portal answers to, comma separated, e.g. kehoach.tcvn.gov.vn")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")

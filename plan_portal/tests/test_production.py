@@ -109,6 +109,54 @@ def test_servers_started_without_a_settings_module_refuse_instead_of_serving_deb
     ], result.stderr
 
 
+# --- deploy/ ----------------------------------------------------------------------
+
+DEPLOY = ROOT / "deploy"
+
+
+def _env_example() -> dict:
+    pairs = (line.split("=", 1) for line in (DEPLOY / "env.example").read_text().splitlines())
+    return {key: value for key, value in (p for p in pairs if len(p) == 2) if key and not key.startswith("#")}
+
+
+def test_the_example_environment_configures_production_once_its_secret_is_replaced(monkeypatch):
+    example = _env_example()
+    assert example["DJANGO_SETTINGS_MODULE"] == "plan_portal.settings.production"
+    with pytest.raises(ImproperlyConfigured, match="not the development key or the example's"):
+        _load_production(monkeypatch, **example)
+    loaded = _load_production(monkeypatch, **{**example, "SECRET_KEY": SECRET})
+    assert loaded["DEBUG"] is False
+    assert loaded["ALLOWED_HOSTS"] == ["kehoach.tcvn.gov.vn"]
+    assert loaded["TRUSTED_PROXY_COUNT"] == 1
+    nginx = (DEPLOY / "nginx" / "plan-portal.conf").read_text()
+    assert nginx.count("server_name kehoach.tcvn.gov.vn;") == 2
+    assert f"alias {example['STATIC_ROOT']}/;" in nginx
+
+
+def test_the_nginx_site_passes_the_scheme_and_never_serves_media():
+    nginx = (DEPLOY / "nginx" / "plan-portal.conf").read_text()
+    assert "proxy_set_header X-Forwarded-Proto $scheme;" in nginx
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in nginx
+    assert re.search(r"location /media/ \{\s*return 404;\s*\}", nginx)
+    assert "ssl_certificate " in nginx and "return 301 https://$host$request_uri;" in nginx
+
+
+@pytest.mark.parametrize(
+    ("unit", "command"),
+    [
+        ("plan-portal-web.service", "/srv/plan-portal/.venv/bin/gunicorn plan_portal.wsgi"),
+        ("plan-portal-worker.service", "/srv/plan-portal/.venv/bin/celery -A plan_portal worker"),
+        ("plan-portal-beat.service", "/srv/plan-portal/.venv/bin/celery -A plan_portal beat"),
+    ],
+)
+def test_each_systemd_unit_runs_its_process_with_the_production_environment(unit, command):
+    text = (DEPLOY / "systemd" / unit).read_text()
+    assert "EnvironmentFile=/etc/plan-portal/env" in text
+    assert f"ExecStart={command}" in text
+    assert "User=plan-portal" in text
+    assert "[Install]\nWantedBy=multi-user.target" in text
+
+
 # --- gunicorn behind a TLS proxy ----------------------------------------------------
 
 
