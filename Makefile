@@ -77,7 +77,8 @@ demo: $(VENV)/.installed ## Units, the 2020 plan, demo accounts and history (ide
 	$(PY) manage.py seed_demo
 	@if $(PY) manage.py help build_reports >/dev/null 2>&1; then $(PY) manage.py build_reports --plan 2020; fi
 
-# Production mode runs these beside the web server (REDIS_URL must be set).
+# Jobs with REDIS_URL set, on a laptop (local settings unless DJANGO_SETTINGS_MODULE says otherwise);
+# the server runs the same commands from deploy/systemd/.
 worker: setup
 	$(VENV)/bin/celery -A plan_portal worker --loglevel=INFO --concurrency=2
 beat: setup

@@ -108,12 +108,14 @@ GET_ONLY = [
 ]
 
 
-@pytest.mark.parametrize(("name", "args"), GET_ONLY)
-@pytest.mark.parametrize("method", ["put", "delete", "patch", "post"])
-def test_read_only_pages_answer_other_methods_with_405(member_client, world, name, args, method):
-    response = getattr(member_client, method)(reverse(name, args=args))
-    assert response.status_code == 405
-    assert "GET" in response["Allow"]
+def test_read_only_pages_answer_other_methods_with_405(member_client, world):
+    answers = {
+        (name, method): getattr(member_client, method)(reverse(name, args=args))
+        for name, args in GET_ONLY
+        for method in ("put", "delete", "patch", "post")
+    }
+    assert {key: r.status_code for key, r in answers.items()} == dict.fromkeys(answers, 405)
+    assert all(r["Allow"] == "GET" for r in answers.values())
 
 
 def test_healthz_answers_only_get_and_head(client, db):
