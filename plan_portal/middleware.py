@@ -6,6 +6,8 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import HttpResponse
+from django.shortcuts import resolve_url
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
@@ -30,10 +32,17 @@ class SessionTimeoutMiddleware:
 
     def __call__(self, request):
         if not request.path.startswith(UNTOUCHED_PATHS) and request.user.is_authenticated:
-            self._check(request)
+            expired = self._check(request)
+            if expired and request.headers.get("HX-Request") == "true":
+                # An htmx partial would swap the sign-in page into a table row:
+                # send the whole window to the sign-in page instead.
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = resolve_url(settings.LOGIN_URL)
+                return response
         return self.get_response(request)
 
-    def _check(self, request) -> None:
+    def _check(self, request) -> bool:
+        """True when the session has just been ended."""
         session = request.session
         now = int(time.time())
         started = session.get(SESSION_STARTED_KEY)
@@ -41,7 +50,7 @@ class SessionTimeoutMiddleware:
         if started is None:
             # A session from before these limits existed: its clock starts now.
             session[SESSION_STARTED_KEY] = session[SESSION_SEEN_KEY] = now
-            return
+            return False
         idle = now - seen > settings.SESSION_IDLE_TIMEOUT
         if idle or now - started > settings.SESSION_ABSOLUTE_TIMEOUT:
             username = request.user.get_username()
@@ -53,9 +62,10 @@ class SessionTimeoutMiddleware:
                 "idle" if idle else "absolute",
             )
             messages.info(request, _("Your session has expired. Please sign in again."))
-            return
+            return True
         if now - seen >= settings.SESSION_ACTIVITY_RESOLUTION:
             session[SESSION_SEEN_KEY] = now
+        return False
 
 
 class PrivateCacheMiddleware:

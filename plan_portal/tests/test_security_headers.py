@@ -204,3 +204,12 @@ def test_a_crash_answers_the_vietnamese_500_page(member_client, world, monkeypat
     response = member_client.get(reverse("home"))
     assert response.status_code == 500
     assert "Đã có lỗi ở phía hệ thống" in response.content.decode()
+
+
+def test_a_form_without_its_csrf_token_gets_the_vietnamese_403(db):
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post(reverse("login"), {"username": "lan", "password": "x"})
+    assert response.status_code == 403
+    assert "Biểu mẫu đã hết hiệu lực" in response.content.decode()
+    assert '<html lang="vi">' in response.content.decode()

@@ -128,6 +128,14 @@ def test_a_session_idle_past_the_limit_is_signed_out(client, world, settings):
     assert "Phiên làm việc đã hết hạn" in client.get(response["Location"]).content.decode()
 
 
+def test_an_expired_session_sends_an_htmx_request_to_the_sign_in_page(client, world, settings):
+    client.force_login(world.member)
+    _age_session(client, **{SESSION_SEEN_KEY: int(time.time()) - settings.SESSION_IDLE_TIMEOUT - 5})
+    response = client.get(reverse("tasks:update-create", args=[world.task.pk]), HTTP_HX_REQUEST="true")
+    assert (response.status_code, response["HX-Redirect"]) == (204, reverse("login"))
+    assert not _signed_in(client)
+
+
 def test_an_active_session_ends_at_the_absolute_limit(client, world, settings):
     client.force_login(world.member)
     now = int(time.time())
