@@ -3,7 +3,6 @@ password-reset rate limit (issue 10, item 2)."""
 
 import logging
 import time
-import uuid
 
 import pytest
 from django.contrib.auth import SESSION_KEY, get_user_model
@@ -166,28 +165,35 @@ def test_the_session_limits_are_the_documented_defaults(settings):
 # --- password reset -----------------------------------------------------------------
 
 
+@pytest.fixture
+def own_cache(settings):
+    # The counters live in the cache; the suite's shared Redis is cleared by
+    # other tests running at the same time, so these tests count in a cache of their own.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "reset"}}
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def _reset(client, email, address):
     return client.post(reverse("password_reset"), {"email": email}, REMOTE_ADDR=address)
 
 
-def test_password_reset_mails_are_limited_per_account(client, world):
-    # A unique address per test run: the counters live in the shared cache.
-    address = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
-    world.member.email = f"lan-{uuid.uuid4().hex[:8]}@tcvn.gov.vn"
-    world.member.save()
+def test_password_reset_mails_are_limited_per_account(client, world, own_cache):
     for _ in range(5):
-        assert _reset(client, world.member.email, address).status_code == 302
+        assert _reset(client, world.member.email, "10.0.0.5").status_code == 302
     assert len(mail.outbox) == 3
     assert {tuple(m.to) for m in mail.outbox} == {(world.member.email,)}
 
 
-def test_password_reset_mails_are_limited_per_address(client, world, settings):
+def test_password_reset_mails_are_limited_per_address(client, world, settings, own_cache):
     settings.PASSWORD_RESET_LIMIT_PER_ADDRESS = 2
-    address = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
     users = get_user_model().objects
-    emails = [f"u{n}-{uuid.uuid4().hex[:8]}@tcvn.gov.vn" for n in range(3)]
+    emails = [f"u{n}@tcvn.gov.vn" for n in range(3)]
     for n, email in enumerate(emails):
         users.create_user(f"u{n}", email, PASSWORD)
-    responses = [_reset(client, email, address) for email in emails]
+    responses = [_reset(client, email, "10.0.0.6") for email in emails]
+    # From another computer the same account still gets its e-mail.
+    assert _reset(client, emails[2], "10.0.0.7").status_code == 302
     assert [r.status_code for r in responses] == [302, 302, 302]  # the same answer: nothing to learn
-    assert [m.to for m in mail.outbox] == [[emails[0]], [emails[1]]]
+    assert [m.to for m in mail.outbox] == [[emails[0]], [emails[1]], [emails[2]]]
