@@ -633,3 +633,20 @@ def test_the_detail_page_costs_the_same_with_few_and_many_process_entries(world,
         response = client.get(url)
     assert len(few) == len(many)
     assert response.content.decode().count('data-kind="contribution"') == 10
+
+
+@pytest.mark.parametrize("name", ["taskrequest", "duedatechange", "completionreview", "contribution", "attachment"])
+def test_the_admin_shows_the_process_read_only(world, as_user, name):
+    request = request_create(task=world.task, requester=world.users["lead_staff"], kind="cancel", reason="Trùng")
+    request_decide(task_request=request, decider=world.users["leadership"], decision="reject", comment="Không")
+    client = as_user(world.users["admin"])
+
+    listing = client.get(reverse(f"admin:tasks_{name}_changelist"))
+    adding = client.get(reverse(f"admin:tasks_{name}_add"))
+
+    assert listing.status_code == 200
+    assert adding.status_code == 403
+    if name == "taskrequest":
+        change = client.post(reverse("admin:tasks_taskrequest_change", args=[request.pk]), {"state": "approved"})
+        assert change.status_code == 403
+        assert TaskRequest.objects.get().state == "rejected"
