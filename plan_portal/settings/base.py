@@ -48,6 +48,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, so its process_exception runs first: a hung database is a 503.
+    "plan_portal.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "plan_portal.urls"
@@ -77,7 +79,14 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DB_CONNECT_TIMEOUT = env.int("DB_CONNECT_TIMEOUT", default=5)
-DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=30_000)
+# Web requests answer a hung database (a locked table, a stuck query) with a
+# 503 within 5 s (plan_portal.middleware.DatabaseUnavailableMiddleware):
+# these limits hold for every connection, workers and commands included;
+# Celery workers raise them on each new connection (plan_portal.celery).
+DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=4_000)
+DB_LOCK_TIMEOUT_MS = env.int("DB_LOCK_TIMEOUT_MS", default=3_000)
+DB_WORKER_STATEMENT_TIMEOUT_MS = env.int("DB_WORKER_STATEMENT_TIMEOUT_MS", default=60_000)
+DB_WORKER_LOCK_TIMEOUT_MS = env.int("DB_WORKER_LOCK_TIMEOUT_MS", default=30_000)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A hung server must not hang a request or a worker forever: bound the
     # connect, every statement, lock waits and idle transactions.
@@ -86,7 +95,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "connect_timeout": DB_CONNECT_TIMEOUT,
             "options": (
                 f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
-                " -c lock_timeout=10000"
+                f" -c lock_timeout={DB_LOCK_TIMEOUT_MS}"
                 " -c idle_in_transaction_session_timeout=60000"
             ),
             "application_name": "plan_portal",
@@ -175,8 +184,13 @@ CELERY_TASK_TRACK_STARTED = True
 CELERY_RESULT_EXPIRES = 60 * 60 * 24
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A job taken by a worker that then died outright (SIGKILL, power loss) is
+# handed out again after this long: just above the longest job's hard time
+# limit (reports.tasks.TIME_LIMITS, 300 s), so a report is rebuilt within
+# minutes and a job still running is never handed out twice.
+BROKER_VISIBILITY_TIMEOUT = env.int("BROKER_VISIBILITY_TIMEOUT", default=360)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 60 * 60,
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
     "socket_timeout": REDIS_TIMEOUT_SECONDS,
     "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
     "retry_on_timeout": True,
@@ -187,6 +201,8 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
 }
 CELERY_REDIS_SOCKET_TIMEOUT = REDIS_TIMEOUT_SECONDS
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT_SECONDS
+# Workers and commands retry a publish a little; requests never do
+# (reports.services.job_enqueue: one attempt, then the catch-up job).
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 3,
@@ -270,5 +286,14 @@ REPORT_EXTRA_RECIPIENTS = env.list("REPORT_EXTRA_RECIPIENTS", default=[])
 REPORT_FROM_EMAIL = env("REPORT_FROM_EMAIL", default=DEFAULT_FROM_EMAIL)
 # Absolute address of the portal for links in e-mails (empty: no links).
 REPORT_BASE_URL = env("REPORT_BASE_URL", default="")
+# The catch-up job (build_due_weekly_reports_task, every 10 minutes) e-mails
+# the week just ended from Monday at this hour (local time) on.
+REPORT_SEND_HOUR = env.int("REPORT_SEND_HOUR", default=7)
+# Report files no row uses are removed once older than this (longer than any build).
+REPORT_ORPHAN_GRACE_SECONDS = env.int("REPORT_ORPHAN_GRACE_SECONDS", default=15 * 60)
+# E-mail outbox (reports.outbox): a sender holds a message this long at most
+# (well above EMAIL_TIMEOUT); a message is given up after this many attempts.
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=120)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 # WeasyPrint and fontTools log every layout step at INFO.
 LOGGING["loggers"].update({"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}})
