@@ -93,7 +93,7 @@ class OutboxMessage(models.Model):
     # The messages sent together, e.g. ``weekly_report:<report id>``: a caller
     # sends and checks its own batch.
     batch = models.CharField(_("batch"), max_length=200, db_index=True)
-    kind = models.CharField(_("kind"), max_length=50)
+    kind = models.CharField(_("message kind"), max_length=50)
     recipient = models.EmailField(_("recipient"), max_length=254)
     from_email = models.CharField(_("sender"), max_length=255)
     subject = models.CharField(_("subject"), max_length=998)

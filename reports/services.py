@@ -162,14 +162,34 @@ def weekly_reports_enqueue(*, plan: WorkPlan, weeks: list[tuple[int, int]], queu
     return jobs.apply_async(queue=queue) if queue else jobs.apply_async()
 
 
+_publisher = None
+
+
 def job_enqueue(job, *args) -> bool:
-    """Queue a job from a request: one publish attempt, bounded by the broker's
-    socket timeouts (REDIS_TIMEOUT_SECONDS), no retries, no result
-    subscription. False (logged) when the broker is down or frozen: the caller
-    must have recorded what is wanted so the catch-up job does it."""
+    """Queue a job from a request without ever waiting long on the broker.
+
+    One publish attempt (no retries, no result subscription) in a helper
+    thread, waited for JOB_ENQUEUE_TIMEOUT_SECONDS at most: a frozen Redis
+    accepts the connection and then never answers, which the socket timeouts
+    alone turn into many seconds. False (logged) when the job could not be
+    queued in time; the caller has recorded what is wanted, so the catch-up
+    job does it. A publish that finishes late only queues an idempotent job.
+    """
+    global _publisher
+    from celery import current_app
+
+    if current_app.conf.task_always_eager:  # embedded mode: the job runs here and now
+        job.apply_async(args=args)
+        return True
+    if _publisher is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        # One thread: publishes stuck on a frozen broker never pile up.
+        _publisher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="job-enqueue")
+    future = _publisher.submit(job.apply_async, args=args, retry=False, ignore_result=True)
     try:
-        job.apply_async(args=args, retry=False, ignore_result=True)
-    except Exception:  # kombu/redis errors of every kind: the request must not fail
+        future.result(timeout=settings.JOB_ENQUEUE_TIMEOUT_SECONDS)
+    except Exception:  # a timeout, or any kombu/redis error: the request must not fail
         logger.warning("Could not queue %s%r; the catch-up job will do it", job.name, args, exc_info=True)
         return False
     return True

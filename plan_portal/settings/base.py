@@ -119,6 +119,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: cache, Celery broker and results ------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=2.0)
+# The cache answers in milliseconds or not at all: a frozen Redis must cost a
+# page well under a second (a page may read and write the cache once each).
+REDIS_CACHE_TIMEOUT_SECONDS = env.float("REDIS_CACHE_TIMEOUT_SECONDS", default=0.5)
 
 
 def _next_redis_db(url: str) -> str:
@@ -143,8 +146,8 @@ if REDIS_URL:
             "TIMEOUT": 600,
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT_SECONDS,
-                "SOCKET_TIMEOUT": REDIS_TIMEOUT_SECONDS,
+                "SOCKET_CONNECT_TIMEOUT": REDIS_CACHE_TIMEOUT_SECONDS,
+                "SOCKET_TIMEOUT": REDIS_CACHE_TIMEOUT_SECONDS,
                 # The cache only saves work: when Redis is down or frozen,
                 # pages are computed from the database instead of failing.
                 "IGNORE_EXCEPTIONS": True,
@@ -210,6 +213,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 1,
     "interval_max": 3,
 }
+# A request waits this long at most to queue a job (reports.services.job_enqueue);
+# what could not be queued is done by the catch-up job.
+JOB_ENQUEUE_TIMEOUT_SECONDS = env.float("JOB_ENQUEUE_TIMEOUT_SECONDS", default=1.5)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # --- Auth ------------------------------------------------------------------
