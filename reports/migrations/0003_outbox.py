@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('key', models.CharField(max_length=255, unique=True, verbose_name='key')),
                 ('batch', models.CharField(db_index=True, max_length=200, verbose_name='batch')),
-                ('kind', models.CharField(max_length=50, verbose_name='kind')),
+                ('kind', models.CharField(max_length=50, verbose_name='message kind')),
                 ('recipient', models.EmailField(max_length=254, verbose_name='recipient')),
                 ('from_email', models.CharField(max_length=255, verbose_name='sender')),
                 ('subject', models.CharField(max_length=998, verbose_name='subject')),
