@@ -328,7 +328,8 @@ def due_weekly_reports_build(*, now=None, deadline: float | None = None) -> list
         requested = WeeklyReport.objects.filter(plan=plan, rebuild_requested_at__isnull=False)
         weeks += [week for week in requested.values_list("iso_year", "iso_week") if week not in weeks]
         to_send = None
-        if last_week in plan_all_weeks(plan=plan) and _send_opens(monday=monday, now=now):
+        sending = last_week in plan_all_weeks(plan=plan) and _send_opens(monday=monday, now=now)
+        if sending:
             to_send = WeeklyReport.objects.filter(plan=plan, iso_year=last_week[0], iso_week=last_week[1]).first()
             if (to_send is None or to_send.emailed_at is None) and last_week not in weeks:
                 weeks.append(last_week)
@@ -337,7 +338,7 @@ def due_weekly_reports_build(*, now=None, deadline: float | None = None) -> list
                 break  # the next run goes on from here
             report = weekly_report_build(plan=plan, iso_year=iso_year, iso_week=iso_week)
             built.append(report)
-            if (iso_year, iso_week) == last_week:
+            if sending and (iso_year, iso_week) == last_week:
                 to_send = report
         if to_send is not None and to_send.emailed_at is None:
             weekly_report_send(report=to_send, deadline=deadline)

@@ -1,0 +1,142 @@
+"""Jobs cannot stall or duplicate: time limits, visibility timeout, database
+limits, the outbox's transaction rule, the catch-up's rebuilds and orphan clean-up."""
+
+import os
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.core import mail
+from django.db import connection, transaction
+
+from plan_portal.celery import _worker_database_limits
+from reports import tasks as jobs
+from reports.models import OutboxMessage, WeeklyReport
+from reports.outbox import Draft, outbox_add, outbox_send
+from reports.services import due_weekly_reports_build, report_files_cleanup, weekly_report_build
+from tasks.tests.builders import at
+
+pytestmark = pytest.mark.django_db
+
+ALL_JOBS = (
+    jobs.build_weekly_report_task,
+    jobs.send_weekly_report_task,
+    jobs.build_due_weekly_reports_task,
+    jobs.send_update_reminders_task,
+)
+
+
+def test_every_job_has_a_soft_and_a_hard_time_limit_below_the_visibility_timeout():
+    limits = {job.name: (job.soft_time_limit, job.time_limit) for job in ALL_JOBS}
+
+    assert limits == {
+        "reports.tasks.build_weekly_report_task": (120, 150),
+        "reports.tasks.send_weekly_report_task": (270, 300),
+        "reports.tasks.build_due_weekly_reports_task": (270, 300),
+        "reports.tasks.send_update_reminders_task": (270, 300),
+    }
+    visibility = django_settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    # A job still running is never handed out twice, and a killed worker's job
+    # comes back within minutes (it was an hour).
+    assert jobs.LONGEST_JOB_SECONDS < visibility <= 6 * 60
+
+
+def test_web_connections_time_out_within_5_seconds_and_workers_get_longer_limits():
+    if connection.vendor != "postgresql":
+        pytest.skip("statement and lock timeouts are PostgreSQL settings")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        statement = cursor.fetchone()[0]
+        cursor.execute("SHOW lock_timeout")
+        lock = cursor.fetchone()[0]
+    assert (statement, lock) == ("4s", "3s")
+
+    _worker_database_limits(sender=None, connection=connection)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('statement_timeout'), current_setting('lock_timeout')")
+            assert cursor.fetchone() == ("1min", "30s")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = '4s'; SET lock_timeout = '3s'")
+
+
+def _draft(n: int) -> Draft:
+    return Draft(
+        key=f"test:{n}", batch="test", kind="test", recipient=f"nguoi{n}@example.vn", subject="S", body_text="B"
+    )
+
+
+def test_the_outbox_refuses_to_send_inside_a_transaction_and_sends_nothing(transactional_db):
+    outbox_add(drafts=[_draft(1)])
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        outbox_send(batch="test")
+
+    assert mail.outbox == []
+    assert list(OutboxMessage.objects.values_list("state", "attempts")) == [("pending", 0)]
+    assert outbox_send(batch="test").sent == 1
+    assert [m.to for m in mail.outbox] == [["nguoi1@example.vn"]]
+
+
+def test_the_same_draft_added_twice_is_one_message(transactional_db):
+    outbox_add(drafts=[_draft(1), _draft(2)])
+    outbox_add(drafts=[_draft(1), _draft(2)])
+
+    first, second = outbox_send(batch="test"), outbox_send(batch="test")
+
+    assert (first.sent, first.pending, second.sent) == (2, 0, 0)
+    assert sorted(m.to[0] for m in mail.outbox) == ["nguoi1@example.vn", "nguoi2@example.vn"]
+
+
+def test_the_week_just_ended_is_emailed_from_monday_7_oclock_only(world):
+    monday = date(2020, 6, 29)
+
+    due_weekly_reports_build(now=at(monday, 6))
+    assert [m.subject for m in mail.outbox] == []
+    assert not WeeklyReport.objects.filter(iso_week=26, emailed_at__isnull=False).exists()
+
+    due_weekly_reports_build(now=at(monday, 7))
+    assert len(mail.outbox) == 2
+    assert WeeklyReport.objects.get(iso_week=26).emailed_at is not None
+
+
+def test_a_rebuild_that_could_not_be_queued_is_done_by_the_catch_up(world):
+    # given: W24 was built, then an admin asked for a rebuild while the broker was down
+    plan = world["plan"]
+    report = weekly_report_build(plan=plan, iso_year=2020, iso_week=24)
+    WeeklyReport.objects.filter(pk=report.pk).update(generated_at=at(date(2020, 6, 22)))
+    WeeklyReport.objects.filter(pk=report.pk).update(rebuild_requested_at=at(date(2020, 7, 1)))
+
+    # when: the catch-up runs (W24 is not missing, not the week just ended)
+    built = due_weekly_reports_build(now=at(date(2020, 7, 1), 9))
+
+    # then
+    assert "2020-W24" in [r.week_label for r in built]
+    report.refresh_from_db()
+    assert report.rebuild_requested_at is None
+    assert report.generated_at > at(date(2020, 6, 22))
+
+
+def test_the_catch_up_removes_old_files_no_report_uses_and_keeps_the_rest(world, media_root):
+    report = weekly_report_build(plan=world["plan"], iso_year=2020, iso_week=26)
+    folder = Path(media_root, "reports", "2020")
+    old = time.time() - 3600
+    orphan = folder / "2020-W26-0000000000000000.pdf"
+    partial = folder / ".partial-abc123"
+    young = folder / "2020-W26-1111111111111111.xlsx"
+    attached = folder / "2020-W25-2222222222222222.pdf"
+    for path in (orphan, partial, young, attached):
+        path.write_bytes(b"x")
+    for path in (orphan, partial, attached, Path(media_root, report.pdf_file.name)):
+        os.utime(path, (old, old))
+    outbox_add(drafts=[Draft(**{**_draft(1).__dict__, "attachment_path": "reports/2020/" + attached.name})])
+
+    removed = report_files_cleanup(grace=timedelta(minutes=15))
+
+    assert removed == ["reports/2020/.partial-abc123", "reports/2020/2020-W26-0000000000000000.pdf"]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [young.name, attached.name, Path(report.pdf_file.name).name, Path(report.xlsx_file.name).name]
+    )
