@@ -163,9 +163,10 @@ def weekly_reports_enqueue(*, plan: WorkPlan, weeks: list[tuple[int, int]], queu
 
 
 _publisher = None
+BUILD_JOB = "reports.tasks.build_weekly_report_task"
 
 
-def job_enqueue(job, *args) -> bool:
+def job_enqueue(name: str, *args) -> bool:
     """Queue a job from a request without ever waiting long on the broker.
 
     One publish attempt (no retries, no result subscription) in a helper
@@ -178,6 +179,7 @@ def job_enqueue(job, *args) -> bool:
     global _publisher
     from celery import current_app
 
+    job = current_app.tasks[name]  # by name: no import of reports.tasks here
     if current_app.conf.task_always_eager:  # embedded mode: the job runs here and now
         job.apply_async(args=args)
         return True
@@ -196,9 +198,7 @@ def job_enqueue(job, *args) -> bool:
 
 
 def weekly_report_enqueue_on_commit(*, plan_id: int, iso_year: int, iso_week: int) -> None:
-    from .tasks import build_weekly_report_task
-
-    transaction.on_commit(lambda: job_enqueue(build_weekly_report_task, plan_id, iso_year, iso_week))
+    transaction.on_commit(lambda: job_enqueue(BUILD_JOB, plan_id, iso_year, iso_week))
 
 
 # --- e-mail --------------------------------------------------------------------
@@ -428,13 +428,11 @@ def weekly_reports_request_rebuild(*, report_ids: list[int]) -> int:
     """Ask for rebuilds (the admin action). The request is recorded first,
     then each job is queued without waiting on the broker; a job that could
     not be queued is built by the catch-up job. Returns the jobs queued."""
-    from .tasks import build_weekly_report_task
-
     WeeklyReport.objects.filter(pk__in=report_ids).update(rebuild_requested_at=timezone.now())
     rows = WeeklyReport.objects.filter(pk__in=report_ids).values_list("plan_id", "iso_year", "iso_week")
     queued = 0
     for plan_id, iso_year, iso_week in rows:
-        if not job_enqueue(build_weekly_report_task, plan_id, iso_year, iso_week):
+        if not job_enqueue(BUILD_JOB, plan_id, iso_year, iso_week):
             break  # the broker is unreachable: do not wait on it once per report
         queued += 1
     return queued
