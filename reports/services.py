@@ -179,7 +179,11 @@ def job_enqueue(name: str, *args) -> bool:
     global _publisher
     from celery import current_app
 
-    job = current_app.tasks[name]  # by name: no import of reports.tasks here
+    # By name, so this module needs no import of reports.tasks; a web process
+    # has not imported the job modules yet (workers import them at start).
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    job = current_app.tasks[name]
     if current_app.conf.task_always_eager:  # embedded mode: the job runs here and now
         job.apply_async(args=args)
         return True

@@ -75,6 +75,23 @@ class Browser:
         return self.request("POST", path, data=data, **kwargs)
 
 
+def _wait_for_http(port: int, process: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"gunicorn exited: {log_path.read_text()[-2000:]}")
+        probe = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+        try:
+            probe.request("GET", "/accounts/login/")
+            probe.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.1)
+        finally:
+            probe.close()
+    pytest.fail("gunicorn did not start")
+
+
 @pytest.fixture
 def server_for(transactional_db, tmp_path):
     """start(redis=None) -> port of gunicorn (2 workers) on the test database."""
@@ -112,20 +129,8 @@ def server_for(transactional_db, tmp_path):
             stderr=subprocess.STDOUT,
         )
         processes.append((process, log))
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"gunicorn exited: {(tmp_path / f'gunicorn-{port}.log').read_text()[-2000:]}")
-            probe = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            try:
-                probe.request("GET", "/accounts/login/")
-                probe.getresponse().read()
-                return port
-            except OSError:
-                time.sleep(0.1)
-            finally:
-                probe.close()
-        pytest.fail("gunicorn did not start")
+        _wait_for_http(port, process, tmp_path / f"gunicorn-{port}.log")
+        return port
 
     yield start
     for process, log in processes:

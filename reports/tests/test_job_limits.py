@@ -140,3 +140,18 @@ def test_the_catch_up_removes_old_files_no_report_uses_and_keeps_the_rest(world,
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         [young.name, attached.name, Path(report.pdf_file.name).name, Path(report.xlsx_file.name).name]
     )
+
+
+def test_the_admin_rebuild_action_records_the_request_and_queues_the_build(world, superuser_client):
+    report = weekly_report_build(plan=world["plan"], iso_year=2020, iso_week=26)
+    WeeklyReport.objects.filter(pk=report.pk).update(generated_at=at(date(2020, 6, 29)))
+
+    response = superuser_client.post(
+        "/admin/reports/weeklyreport/", {"action": "rebuild", "_selected_action": [str(report.pk)]}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert "1 report queued for rebuilding." in response.content.decode()
+    report.refresh_from_db()
+    assert report.generated_at > at(date(2020, 6, 29))  # built (jobs run in-process here)
+    assert report.rebuild_requested_at is None
