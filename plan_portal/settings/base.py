@@ -190,7 +190,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A job taken by a worker that then died outright (SIGKILL, power loss) is
 # handed out again after this long: just above the longest job's hard time
 # limit (reports.tasks.TIME_LIMITS, 300 s), so a report is rebuilt within
-# minutes and a job still running is never handed out twice.
+# minutes and a job still running is never handed out twice. It must also
+# exceed the longest retry countdown (retry_backoff_max, 300 s): a job waiting
+# for its retry sits unacknowledged in the worker.
 BROKER_VISIBILITY_TIMEOUT = env.int("BROKER_VISIBILITY_TIMEOUT", default=360)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,

@@ -41,6 +41,9 @@ def test_every_job_has_a_soft_and_a_hard_time_limit_below_the_visibility_timeout
     # A job still running is never handed out twice, and a killed worker's job
     # comes back within minutes (it was an hour).
     assert jobs.LONGEST_JOB_SECONDS < visibility <= 6 * 60
+    # A retry waits in the worker unacknowledged until its countdown: it must
+    # come due before the broker hands the message out again.
+    assert jobs.RELIABLE["retry_backoff_max"] < visibility
 
 
 def test_web_connections_time_out_within_5_seconds_and_workers_get_longer_limits():

@@ -52,9 +52,6 @@ def _wait_until_ready(process, hostname: str, timeout: float = 60) -> None:
     pytest.fail(f"the Celery worker {hostname} did not answer within {timeout:.0f} s")
 
 
-WORKER_PROCESSES = {}  # queue -> the worker's process, for the tests that kill it
-
-
 @pytest.fixture
 def worker(transactional_db, settings, tmp_path):
     _need_real_services()
@@ -94,7 +91,6 @@ def worker(transactional_db, settings, tmp_path):
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    WORKER_PROCESSES[queue] = process
     try:
         _wait_until_ready(process, f"{queue}@testhost")
         yield queue
@@ -179,45 +175,3 @@ def test_the_whole_2020_plan_is_built_through_the_worker_and_reads_in_vietnamese
     )
     assert "Hoàn thành đúng hạn" in text
     assert "Vụ Tiêu chuẩn" in text
-
-
-def test_a_worker_killed_mid_build_leaves_no_report_and_the_catch_up_builds_it_without_orphans(
-    worker, committed_world, settings
-):
-    """SIGKILL while the PDF is being drawn (the XLSX is already on disk): no row
-    points at anything; the beat's catch-up builds the week and removes the orphans."""
-    import signal
-    import time
-
-    from reports.services import due_weekly_reports_build
-    from reports.tasks import build_weekly_report_task
-    from tasks.tests.builders import at
-
-    plan = committed_world["plan"]
-    folder = Path(settings.MEDIA_ROOT, "reports", "2020")
-    build_weekly_report_task.apply_async(args=[plan.pk, 2020, 26], queue=worker)
-    deadline = time.monotonic() + 60
-    while not list(folder.glob("2020-W26-*.xlsx")):
-        assert time.monotonic() < deadline, "the worker never started the build"
-        time.sleep(0.005)
-    WORKER_PROCESSES[worker].send_signal(signal.SIGKILL)
-    WORKER_PROCESSES[worker].wait()
-    assert not WeeklyReport.objects.filter(iso_week=26).exists()  # killed before the row was written
-    orphans = sorted(p.name for p in folder.iterdir())
-    assert orphans and not any(name.endswith(".pdf") for name in orphans)
-    # The journal moves on before the catch-up, so the rebuilt files get other names.
-    from reports.tests.weekly_world import record_update
-    from tasks.models import Status
-
-    t4 = committed_world["tasks"][3]
-    record_update(t4, committed_world["staff_b"], date(2020, 6, 26), Status.IN_PROGRESS, 45)
-
-    settings.REPORT_ORPHAN_GRACE_SECONDS = 0
-    due_weekly_reports_build(now=at(date(2020, 6, 29), 8))
-
-    report = WeeklyReport.objects.get(iso_week=26)
-    assert report.snapshot["tasks"] and Path(settings.MEDIA_ROOT, report.pdf_file.name).read_bytes()[:5] == b"%PDF-"
-    on_disk = sorted(p.relative_to(settings.MEDIA_ROOT).as_posix() for p in folder.iterdir())
-    used = sorted(name for row in WeeklyReport.objects.values_list("xlsx_file", "pdf_file") for name in row)
-    assert on_disk == used
-    assert not set(orphans) & {Path(name).name for name in used}
