@@ -87,19 +87,25 @@ DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=4_000)
 DB_LOCK_TIMEOUT_MS = env.int("DB_LOCK_TIMEOUT_MS", default=3_000)
 DB_WORKER_STATEMENT_TIMEOUT_MS = env.int("DB_WORKER_STATEMENT_TIMEOUT_MS", default=60_000)
 DB_WORKER_LOCK_TIMEOUT_MS = env.int("DB_WORKER_LOCK_TIMEOUT_MS", default=30_000)
+
+
+def postgresql_options(*, statement_timeout_ms: int, lock_timeout_ms: int) -> dict:
+    """Connection options: a hung server must not hang a request or a worker
+    forever: bound the connect, every statement, lock waits and idle transactions."""
+    return {
+        "connect_timeout": DB_CONNECT_TIMEOUT,
+        "options": (
+            f"-c statement_timeout={statement_timeout_ms}"
+            f" -c lock_timeout={lock_timeout_ms}"
+            " -c idle_in_transaction_session_timeout=60000"
+        ),
+        "application_name": "plan_portal",
+    }
+
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # A hung server must not hang a request or a worker forever: bound the
-    # connect, every statement, lock waits and idle transactions.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {
-            "connect_timeout": DB_CONNECT_TIMEOUT,
-            "options": (
-                f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
-                f" -c lock_timeout={DB_LOCK_TIMEOUT_MS}"
-                " -c idle_in_transaction_session_timeout=60000"
-            ),
-            "application_name": "plan_portal",
-        }
+        postgresql_options(statement_timeout_ms=DB_STATEMENT_TIMEOUT_MS, lock_timeout_ms=DB_LOCK_TIMEOUT_MS)
     )
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

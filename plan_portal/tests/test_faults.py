@@ -108,6 +108,7 @@ def server_for(transactional_db, tmp_path):
             f"{db['PORT'] or 5432}/{db['NAME']}",
             "MEDIA_ROOT": str(tmp_path / "media"),
             "REDIS_URL": redis.url(0) if redis else "",
+            "PLAN_PORTAL_WEB_LIMITS": "1",  # the production web limits (base settings)
         }
         log = open(tmp_path / f"gunicorn-{port}.log", "wb")  # noqa: SIM115 - closed at teardown
         process = subprocess.Popen(

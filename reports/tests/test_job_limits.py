@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.db import connection, transaction
 
 from plan_portal.celery import _worker_database_limits
+from plan_portal.settings import base as base_settings
 from reports import tasks as jobs
 from reports.models import OutboxMessage, WeeklyReport
 from reports.outbox import Draft, outbox_add, outbox_send
@@ -49,21 +51,17 @@ def test_every_job_has_a_soft_and_a_hard_time_limit_below_the_visibility_timeout
 def test_web_connections_time_out_within_5_seconds_and_workers_get_longer_limits():
     if connection.vendor != "postgresql":
         pytest.skip("statement and lock timeouts are PostgreSQL settings")
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW statement_timeout")
-        statement = cursor.fetchone()[0]
-        cursor.execute("SHOW lock_timeout")
-        lock = cursor.fetchone()[0]
-    assert (statement, lock) == ("4s", "3s")
+    # What every web process connects with (the test process itself has the
+    # workers' limits; plan_portal/tests/test_faults.py runs a server with these).
+    options = base_settings.DATABASES["default"]["OPTIONS"]["options"]
+    assert "-c statement_timeout=4000" in options and "-c lock_timeout=3000" in options
 
+    with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = '4s'; SET lock_timeout = '3s'")
     _worker_database_limits(sender=None, connection=connection)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT current_setting('statement_timeout'), current_setting('lock_timeout')")
-            assert cursor.fetchone() == ("1min", "30s")
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SET statement_timeout = '4s'; SET lock_timeout = '3s'")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('statement_timeout'), current_setting('lock_timeout')")
+        assert cursor.fetchone() == ("1min", "30s")
 
 
 def _draft(n: int) -> Draft:
@@ -158,3 +156,45 @@ def test_the_admin_rebuild_action_records_the_request_and_queues_the_build(world
     report.refresh_from_db()
     assert report.generated_at > at(date(2020, 6, 29))  # built (jobs run in-process here)
     assert report.rebuild_requested_at is None
+
+
+def test_a_recipient_refused_every_time_is_given_up_and_the_others_get_theirs(world, settings, monkeypatch):
+    # given: the server refuses one address, always
+    settings.OUTBOX_MAX_ATTEMPTS = 2
+    report = weekly_report_build(plan=world["plan"], iso_year=2020, iso_week=26)
+    real_send = locmem.EmailBackend.send_messages
+
+    def refuse_lanhdao(self, messages):
+        if messages[0].to == ["lanhdao@example.vn"]:
+            raise OSError("550 mailbox unavailable")
+        return real_send(self, messages)
+
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", refuse_lanhdao)
+
+    # when: the job runs, fails for that one, and is retried
+    with pytest.raises(jobs.OutboxIncomplete):
+        jobs.send_weekly_report_task.run(report.pk)
+    assert jobs.send_weekly_report_task.run(report.pk) == 0
+
+    # then
+    assert [m.to for m in mail.outbox] == [["head-a@example.vn"]]
+    assert sorted(OutboxMessage.objects.values_list("recipient", "state", "attempts")) == [
+        ("head-a@example.vn", "sent", 1),
+        ("lanhdao@example.vn", "failed", 2),
+    ]
+    assert "550 mailbox unavailable" in OutboxMessage.objects.get(state="failed").last_error
+    report.refresh_from_db()
+    assert report.emailed_at is not None  # nothing pending any more: set once
+    assert jobs.send_weekly_report_task.run(report.pk) == 0
+    assert len(mail.outbox) == 1
+
+
+def test_outgoing_emails_are_listed_read_only_in_the_admin(world, superuser_client):
+    outbox_add(drafts=[_draft(1)])
+
+    response = superuser_client.get("/admin/reports/outboxmessage/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "nguoi1@example.vn" in html and "test:1" in html
+    assert "/admin/reports/outboxmessage/add/" not in html
