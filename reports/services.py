@@ -149,9 +149,8 @@ def weekly_report_build(*, plan: WorkPlan, iso_year: int, iso_week: int) -> Week
 
 def weekly_reports_enqueue(*, plan: WorkPlan, weeks: list[tuple[int, int]], queue: str | None = None):
     """Send one build job per week through the queue (a group) now and return
-    the GroupResult. For callers outside a transaction (build_reports); from
-    inside one use weekly_report_enqueue_on_commit, so a worker never looks
-    for rows that are not committed yet."""
+    the GroupResult. For callers outside a transaction (build_reports); a
+    request uses weekly_reports_request_rebuild, which never waits on the broker."""
     from celery import group
 
     from .tasks import build_weekly_report_task
@@ -199,10 +198,6 @@ def job_enqueue(name: str, *args) -> bool:
         logger.warning("Could not queue %s%r; the catch-up job will do it", job.name, args, exc_info=True)
         return False
     return True
-
-
-def weekly_report_enqueue_on_commit(*, plan_id: int, iso_year: int, iso_week: int) -> None:
-    transaction.on_commit(lambda: job_enqueue(BUILD_JOB, plan_id, iso_year, iso_week))
 
 
 # --- e-mail --------------------------------------------------------------------
