@@ -2,8 +2,8 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .enqueue import weekly_reports_request_rebuild
 from .models import OutboxMessage, ReminderLog, WeeklyReport
-from .services import weekly_reports_request_rebuild
 
 
 @admin.register(WeeklyReport)

@@ -75,7 +75,8 @@ def _delete_files(names: set[str]) -> None:
             logger.warning("Could not delete old report file %s", name)
 
 
-def _check_week(*, plan: WorkPlan, iso_year: int, iso_week: int) -> tuple[date, date]:
+def report_week_check(*, plan: WorkPlan, iso_year: int, iso_week: int) -> tuple[date, date]:
+    """The week's Monday and Sunday; ValidationError for a week that does not exist or is outside the plan."""
     try:
         start, end = iso_week_bounds(iso_year=iso_year, iso_week=iso_week)
     except ValueError:
@@ -102,7 +103,7 @@ def weekly_report_build(*, plan: WorkPlan, iso_year: int, iso_week: int) -> Week
     """
     from .selectors import weekly_report_snapshot
 
-    start, end = _check_week(plan=plan, iso_year=iso_year, iso_week=iso_week)
+    start, end = report_week_check(plan=plan, iso_year=iso_year, iso_week=iso_week)
     started = timezone.now()
     # Reports are written in the agency's language whoever triggers the build.
     with translation.override(settings.LANGUAGE_CODE):
@@ -145,59 +146,6 @@ def weekly_report_build(*, plan: WorkPlan, iso_year: int, iso_week: int) -> Week
         if unused:
             transaction.on_commit(lambda: _delete_files(unused))
     return report
-
-
-def weekly_reports_enqueue(*, plan: WorkPlan, weeks: list[tuple[int, int]], queue: str | None = None):
-    """Send one build job per week through the queue (a group) now and return
-    the GroupResult. For callers outside a transaction (build_reports); a
-    request uses weekly_reports_request_rebuild, which never waits on the broker."""
-    from celery import group
-
-    from .tasks import build_weekly_report_task
-
-    for iso_year, iso_week in weeks:
-        _check_week(plan=plan, iso_year=iso_year, iso_week=iso_week)
-    jobs = group(build_weekly_report_task.s(plan.pk, year, week) for year, week in weeks)
-    return jobs.apply_async(queue=queue) if queue else jobs.apply_async()
-
-
-_publisher = None
-BUILD_JOB = "reports.tasks.build_weekly_report_task"
-
-
-def job_enqueue(name: str, *args) -> bool:
-    """Queue a job from a request without ever waiting long on the broker.
-
-    One publish attempt (no retries, no result subscription) in a helper
-    thread, waited for JOB_ENQUEUE_TIMEOUT_SECONDS at most: a frozen Redis
-    accepts the connection and then never answers, which the socket timeouts
-    alone turn into many seconds. False (logged) when the job could not be
-    queued in time; the caller has recorded what is wanted, so the catch-up
-    job does it. A publish that finishes late only queues an idempotent job.
-    """
-    global _publisher
-    from celery import current_app
-
-    # By name, so this module needs no import of reports.tasks; a web process
-    # has not imported the job modules yet (workers import them at start).
-    if name not in current_app.tasks:
-        current_app.loader.import_default_modules()
-    job = current_app.tasks[name]
-    if current_app.conf.task_always_eager:  # embedded mode: the job runs here and now
-        job.apply_async(args=args)
-        return True
-    if _publisher is None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        # One thread: publishes stuck on a frozen broker never pile up.
-        _publisher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="job-enqueue")
-    future = _publisher.submit(job.apply_async, args=args, retry=False, ignore_result=True)
-    try:
-        future.result(timeout=settings.JOB_ENQUEUE_TIMEOUT_SECONDS)
-    except Exception:  # a timeout, or any kombu/redis error: the request must not fail
-        logger.warning("Could not queue %s%r; the catch-up job will do it", job.name, args, exc_info=True)
-        return False
-    return True
 
 
 # --- e-mail --------------------------------------------------------------------
@@ -421,17 +369,3 @@ def update_reminders_send(*, today: date | None = None, deadline: float | None =
     if pending:
         raise OutboxIncomplete(f"reminders {week}: {pending} message(s) still to send")
     return reminded
-
-
-def weekly_reports_request_rebuild(*, report_ids: list[int]) -> int:
-    """Ask for rebuilds (the admin action). The request is recorded first,
-    then each job is queued without waiting on the broker; a job that could
-    not be queued is built by the catch-up job. Returns the jobs queued."""
-    WeeklyReport.objects.filter(pk__in=report_ids).update(rebuild_requested_at=timezone.now())
-    rows = WeeklyReport.objects.filter(pk__in=report_ids).values_list("plan_id", "iso_year", "iso_week")
-    queued = 0
-    for plan_id, iso_year, iso_week in rows:
-        if not job_enqueue(BUILD_JOB, plan_id, iso_year, iso_week):
-            break  # the broker is unreachable: do not wait on it once per report
-        queued += 1
-    return queued
