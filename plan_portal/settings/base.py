@@ -213,7 +213,7 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
 CELERY_REDIS_SOCKET_TIMEOUT = REDIS_TIMEOUT_SECONDS
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT_SECONDS
 # Workers and commands retry a publish a little; requests never do
-# (reports.services.job_enqueue: one attempt, then the catch-up job).
+# (reports.enqueue.job_enqueue: one attempt, then the catch-up job).
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 3,
@@ -221,7 +221,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 1,
     "interval_max": 3,
 }
-# A request waits this long at most to queue a job (reports.services.job_enqueue);
+# A request waits this long at most to queue a job (reports.enqueue.job_enqueue);
 # what could not be queued is done by the catch-up job.
 JOB_ENQUEUE_TIMEOUT_SECONDS = env.float("JOB_ENQUEUE_TIMEOUT_SECONDS", default=1.5)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
