@@ -1,0 +1,180 @@
+"""The plan's rules at their edges, on both sides: the at-risk margin, the stale age and the due day.
+
+Each rule is checked on a past date (state rebuilt from the journal) and on today (state read from
+the task's own fields), since the two paths are separate code. A rule off by one point or one day
+changes which tasks a manager sees flagged in the list, on the dashboard and in the weekly report.
+"""
+
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from django.conf import settings
+
+from tasks.models import Status, Task
+from tasks.selectors import local_today, local_tz, plan_figures, task_annotate_as_of
+from tasks.services import task_record_progress
+
+from .factories import TaskFactory, UnitFactory, UserFactory, WorkPlanFactory
+
+pytestmark = pytest.mark.django_db
+
+PAST = date(2020, 6, 30)
+
+
+def _at(day: date, hour: int = 10, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=local_tz())
+
+
+def _record(task: Task, when: datetime, status: str, progress: int):
+    task_record_progress(
+        task=task,
+        author=UserFactory(username="journal"),
+        status=status,
+        progress=progress,
+        note="Cập nhật tiến độ",
+        recorded_at=when,
+        check_permission=False,
+    )
+
+
+def _flags(plan, as_of: date) -> dict[str, tuple]:
+    rows = task_annotate_as_of(Task.objects.filter(plan=plan), as_of=as_of).values_list(
+        "code", "s_state", "s_overdue", "s_at_risk", "s_stale"
+    )
+    return {code: rest for code, *rest in rows}
+
+
+@pytest.fixture(params=["past", "today"])
+def as_of(request) -> date:
+    """The day the figures are read for: a past day (journal) or today (task fields)."""
+    return PAST if request.param == "past" else local_today()
+
+
+def _plan_around(as_of: date):
+    year = as_of.year
+    return WorkPlanFactory(
+        year=year, start_date=as_of - timedelta(days=200), end_date=as_of + timedelta(days=200)
+    ), UnitFactory(code="VU-TC")
+
+
+def test_at_risk_starts_one_point_past_the_margin(as_of):
+    # Given tasks halfway through their period (expected 50%), updated yesterday
+    plan, unit = _plan_around(as_of)
+    margin = settings.AT_RISK_MARGIN
+    assert margin == 15  # the agency's rule: more than 15 points behind
+    for code, progress in (("ON-MARGIN", 50 - margin), ("PAST-MARGIN", 50 - margin - 1)):
+        task = TaskFactory(
+            plan=plan,
+            code=code,
+            lead_unit=unit,
+            start_date=as_of - timedelta(days=10),
+            due_date=as_of + timedelta(days=10),
+        )
+        _record(task, _at(as_of - timedelta(days=1)), Status.IN_PROGRESS, progress)
+
+    # When the list reads them as of that day
+    flags = _flags(plan, as_of)
+
+    # Then exactly 15 points behind is still on schedule, 16 points behind is at risk
+    assert flags["ON-MARGIN"] == ["open_within_deadline", False, False, False]
+    assert flags["PAST-MARGIN"] == ["open_within_deadline", False, True, False]
+    assert plan_figures(plan=plan, as_of=as_of).counts["at_risk"] == 1
+
+
+def test_on_the_due_day_the_whole_task_is_expected_and_the_margin_still_holds(as_of):
+    # Given two tasks due that very day, at 85% and 84%
+    plan, unit = _plan_around(as_of)
+    for code, progress in (("DUE-85", 85), ("DUE-84", 84)):
+        task = TaskFactory(plan=plan, code=code, lead_unit=unit, start_date=as_of - timedelta(days=30), due_date=as_of)
+        _record(task, _at(as_of - timedelta(days=1)), Status.IN_PROGRESS, progress)
+
+    flags = _flags(plan, as_of)
+
+    # Then 100% is expected: 85% is within the margin, 84% is not; neither is overdue yet
+    assert flags["DUE-85"] == ["open_within_deadline", False, False, False]
+    assert flags["DUE-84"] == ["open_within_deadline", False, True, False]
+
+
+def test_a_task_is_overdue_from_the_day_after_its_due_date(as_of):
+    plan, unit = _plan_around(as_of)
+    for code, due in (("DUE-TODAY", as_of), ("DUE-YESTERDAY", as_of - timedelta(days=1))):
+        task = TaskFactory(plan=plan, code=code, lead_unit=unit, start_date=as_of - timedelta(days=30), due_date=due)
+        _record(task, _at(as_of - timedelta(days=1)), Status.IN_PROGRESS, 100 - 1)
+
+    flags = _flags(plan, as_of)
+    counts = plan_figures(plan=plan, as_of=as_of).counts
+
+    assert flags["DUE-TODAY"] == ["open_within_deadline", False, False, False]
+    assert flags["DUE-YESTERDAY"] == ["open_overdue", True, False, False]
+    assert (counts["open_within_deadline"], counts["open_overdue"]) == (1, 1)
+
+
+def test_completion_on_the_due_day_is_on_time_and_at_local_midnight_after_it_is_late(as_of):
+    # Given two tasks due two days before, completed at 23:59 that day and at 00:00 the next (Hanoi time)
+    plan, unit = _plan_around(as_of)
+    due = as_of - timedelta(days=2)
+    for code, done_at in (("LAST-MINUTE", _at(due, 23, 59)), ("MIDNIGHT", _at(due + timedelta(days=1), 0, 0))):
+        task = TaskFactory(plan=plan, code=code, lead_unit=unit, start_date=as_of - timedelta(days=30), due_date=due)
+        _record(task, done_at, Status.COMPLETED, 100)
+
+    flags = _flags(plan, as_of)
+    counts = plan_figures(plan=plan, as_of=as_of).counts
+
+    assert flags["LAST-MINUTE"] == ["completed_on_time", False, False, False]
+    assert flags["MIDNIGHT"] == ["completed_late", False, False, False]
+    assert (counts["completed_on_time"], counts["completed_late"]) == (1, 1)
+
+
+def test_a_task_goes_stale_when_its_last_update_is_fourteen_days_old(as_of):
+    # Given tasks last updated at the very start of the 13th day back and at the very end of the 14th
+    plan, unit = _plan_around(as_of)
+    assert settings.STALE_AFTER_DAYS == 14
+    for code, when in (
+        ("13-DAYS", _at(as_of - timedelta(days=13), 0, 0)),
+        ("14-DAYS", _at(as_of - timedelta(days=14), 23, 59)),
+    ):
+        task = TaskFactory(
+            plan=plan,
+            code=code,
+            lead_unit=unit,
+            start_date=as_of - timedelta(days=100),
+            due_date=as_of + timedelta(100),
+        )
+        _record(task, when, Status.IN_PROGRESS, 50)
+
+    flags = _flags(plan, as_of)
+
+    assert flags["13-DAYS"] == ["open_within_deadline", False, False, False]
+    assert flags["14-DAYS"] == ["open_within_deadline", False, False, True]
+    assert plan_figures(plan=plan, as_of=as_of).counts["stale"] == 1
+
+
+def test_a_task_never_updated_goes_stale_fourteen_days_after_it_starts(as_of):
+    plan, unit = _plan_around(as_of)
+    for code, days in (("STARTED-13", 13), ("STARTED-14", 14)):
+        TaskFactory(
+            plan=plan,
+            code=code,
+            lead_unit=unit,
+            start_date=as_of - timedelta(days=days),
+            # Long enough that 13-14 days in is far from 15 points behind.
+            due_date=as_of + timedelta(days=400),
+        )
+
+    flags = _flags(plan, as_of)
+
+    assert flags["STARTED-13"] == ["open_within_deadline", False, False, False]
+    assert flags["STARTED-14"] == ["open_within_deadline", False, False, True]
+
+
+def test_on_hold_and_completed_tasks_never_go_stale_or_at_risk(as_of):
+    plan, unit = _plan_around(as_of)
+    long_ago = _at(as_of - timedelta(days=60))
+    for code, status, progress in (("ON-HOLD", Status.ON_HOLD, 0), ("DONE", Status.COMPLETED, 100)):
+        task = TaskFactory(plan=plan, code=code, lead_unit=unit, start_date=as_of - timedelta(days=100), due_date=as_of)
+        _record(task, long_ago, status, progress)
+
+    flags = _flags(plan, as_of)
+
+    assert flags["ON-HOLD"] == ["open_within_deadline", False, True, False]  # behind, but paused on purpose
+    assert flags["DONE"] == ["completed_on_time", False, False, False]
