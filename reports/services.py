@@ -189,6 +189,14 @@ def report_recipients() -> tuple[list[str], list[tuple[str, str]]]:
     return general, sorted(heads.items())
 
 
+def _unique_addresses(addresses) -> list[str]:
+    """Each mailbox once: one person may have two accounts whose addresses differ only in case."""
+    unique: dict[str, str] = {}
+    for address in addresses:
+        unique.setdefault(address.lower(), address)
+    return list(unique.values())
+
+
 def _absolute(path: str) -> str:
     base = getattr(settings, "REPORT_BASE_URL", "")
     return f"{base.rstrip('/')}{path}" if base else ""
@@ -270,7 +278,7 @@ def update_reminders_send(*, today: date | None = None) -> int:
                 )
                 if not created:
                     continue
-                emails = list(unit_members_with_email(unit_ids=[unit.pk]).values_list("email", flat=True))
+                emails = _unique_addresses(unit_members_with_email(unit_ids=[unit.pk]).values_list("email", flat=True))
                 log.recipients = len(emails)
                 log.save(update_fields=["recipients"])
                 if emails:
