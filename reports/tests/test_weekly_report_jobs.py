@@ -79,13 +79,26 @@ def test_friday_reminder_goes_once_to_units_with_work_in_progress_and_no_update(
 
 
 def test_a_failed_reminder_send_is_not_recorded_so_the_retry_sends_it(world, monkeypatch):
-    def broken(self, *args, **kwargs):
-        raise OSError("SMTP down")
+    # Given the mail server down for the first run
+    with monkeypatch.context() as patch:
 
-    monkeypatch.setattr("django.core.mail.EmailMessage.send", broken)
-    with pytest.raises(OSError):
-        update_reminders_send(today=FRIDAY_OF_W26)
+        def broken(self, *args, **kwargs):
+            raise OSError("SMTP down")
+
+        patch.setattr("django.core.mail.EmailMessage.send", broken)
+        with pytest.raises(OSError):
+            update_reminders_send(today=FRIDAY_OF_W26)
     assert ReminderLog.objects.count() == 0
+    assert mail.outbox == []
+
+    # When the job is retried with the server back
+    assert update_reminders_send(today=FRIDAY_OF_W26) == 1
+
+    # Then the reminder goes out once and is recorded, and a further run sends nothing
+    assert [m.to for m in mail.outbox] == [["staff-b@example.vn"]]
+    assert list(ReminderLog.objects.values_list("unit__code", "recipients")) == [("VU-B", 1)]
+    assert update_reminders_send(today=FRIDAY_OF_W26) == 0
+    assert len(mail.outbox) == 1
 
 
 def test_jobs_are_acked_late_and_retry_transient_errors_with_backoff():
