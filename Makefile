@@ -31,10 +31,17 @@ test: setup-test ## Everything the tests need, then lint and the whole suite
 
 # Mutation testing (mutmut) of tasks/services.py, tasks/selectors.py, reports/dashboard.py and
 # reports/services.py on SQLite, without the browser and worker tests; prints the share killed.
-# Slow (tens of minutes on two cores): not part of `make test`. MUTANTS_CHILDREN sets the parallelism.
+# Slow (about 2,500 mutants: hours on two cores), so not part of `make test`. Each run starts from
+# a fresh copy (mutmut does not refresh the copies of files it does not mutate, tests included);
+# MUTANTS_KEEP=1 continues the previous run instead. MUTANTS limits the run to mutant name patterns:
+#   make mutants MUTANTS='tasks.services.* reports.dashboard.x__rate__*'
+# MUTANTS_CHILDREN sets the parallelism.
 MUTANTS_CHILDREN ?= 2
+MUTANTS ?=
+MUTANTS_KEEP ?=
 mutants: setup-test
-	env -u DATABASE_URL -u REDIS_URL $(TEST_ENV) $(VENV)/bin/mutmut run --max-children $(MUTANTS_CHILDREN)
+	$(if $(MUTANTS_KEEP),,rm -rf mutants)
+	env -u DATABASE_URL -u REDIS_URL $(TEST_ENV) $(VENV)/bin/mutmut run --max-children $(MUTANTS_CHILDREN) $(MUTANTS)
 	$(PY) scripts/mutants_summary.py
 
 setup: system-deps $(VENV)/.installed assets messages
