@@ -108,3 +108,34 @@ def test_a_report_with_nobody_to_send_to_is_marked_sent_without_mail(world):
 
     assert mail.outbox == []
     assert WeeklyReport.objects.get(pk=report.pk).emailed_at is not None
+
+
+@pytest.mark.parametrize(
+    ("raw", "accepted"),
+    [
+        ("2000-01-01", True),
+        ("1999-12-31", False),
+        ("2100-12-31", True),
+        ("2101-01-01", False),
+        ("2020-6-30", False),
+        ("20200630", False),
+        ("2020-02-30", False),
+    ],
+)
+def test_the_dashboard_accepts_days_from_2000_to_2100_written_in_full(plan_2020, raw, accepted):
+    from django.http import QueryDict
+
+    from reports.dashboard import dashboard_parse_params
+    from tasks.selectors import local_today
+
+    with translation.override("en"):
+        params = dashboard_parse_params(QueryDict(f"plan=2020&as_of={raw}"))
+
+    if accepted:
+        assert (params.as_of.isoformat(), params.errors) == (raw, [])
+    else:
+        assert params.as_of == local_today()
+        assert [(error.param, error.message) for error in params.errors] == [
+            ("as_of", f"“{raw}” is not a valid date; use the form YYYY-MM-DD, e.g. 2020-06-30.")
+        ]
+    assert params.plan.year == 2020
