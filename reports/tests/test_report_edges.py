@@ -139,3 +139,45 @@ def test_the_dashboard_accepts_days_from_2000_to_2100_written_in_full(plan_2020,
             ("as_of", f"“{raw}” is not a valid date; use the form YYYY-MM-DD, e.g. 2020-06-30.")
         ]
     assert params.plan.year == 2020
+
+
+def test_a_reminder_is_in_vietnamese_and_links_to_my_tasks(world, settings):
+    settings.REPORT_BASE_URL = "https://kehoach.tcvn.gov.vn/"
+
+    with translation.override("en"):  # whoever runs the job, the e-mail is in the agency's language
+        update_reminders_send(today=date(2020, 6, 26))
+
+    [message] = mail.outbox
+    assert message.subject == "Nhắc việc: đề nghị cập nhật tiến độ tuần này (VU-B, 2020-W26)"
+    from django.urls import reverse
+
+    assert f"https://kehoach.tcvn.gov.vn{reverse('tasks:my')}\n" in message.body
+
+
+def test_a_unit_already_reminded_this_week_does_not_stop_the_others(world):
+    from django.utils import timezone
+
+    # VU-A comes first and was reminded earlier this week (31/07/2020, a Friday)
+    ReminderLog.objects.create(unit=world["unit_a"], iso_year=2020, iso_week=31, sent_at=timezone.now())
+
+    assert update_reminders_send(today=date(2020, 7, 31)) == 1
+
+    assert [tuple(message.to) for message in mail.outbox] == [("staff-b@example.vn",)]
+
+
+def test_no_reminder_for_a_plan_that_has_not_started_yet(world):
+    from tasks.models import Status, WorkPlan
+    from tasks.tests.builders import make_task
+
+    from .weekly_world import record_update
+
+    # Next year's plan is loaded early and one of its tasks already had an update
+    plan_2021 = WorkPlan.objects.create(
+        year=2021, title="Kế hoạch công tác năm 2021", start_date=date(2021, 1, 1), end_date=date(2021, 12, 31)
+    )
+    early = make_task(plan_2021, "NV-2021-01", world["unit_a"], start=date(2021, 1, 1), due=date(2021, 6, 30))
+    record_update(early, world["staff_a"], date(2020, 12, 1), Status.IN_PROGRESS, 5)
+
+    # On a Friday of 2020 after the 2020 plan ended, nobody is reminded
+    assert update_reminders_send(today=date(2020, 12, 4)) == 0
+    assert mail.outbox == []
