@@ -178,3 +178,40 @@ def test_on_hold_and_completed_tasks_never_go_stale_or_at_risk(as_of):
 
     assert flags["ON-HOLD"] == ["open_within_deadline", False, True, False]  # behind, but paused on purpose
     assert flags["DONE"] == ["completed_on_time", False, False, False]
+
+
+def test_a_completion_confirmed_later_still_counts_from_the_first_completed_day(as_of):
+    # Given a task due five days before, completed two days before that and confirmed again after the due day
+    plan, unit = _plan_around(as_of)
+    due = as_of - timedelta(days=5)
+    task = TaskFactory(plan=plan, code="CONFIRMED", lead_unit=unit, start_date=as_of - timedelta(days=30), due_date=due)
+    _record(task, _at(due - timedelta(days=2)), Status.COMPLETED, 100)
+    _record(task, _at(due + timedelta(days=2)), Status.COMPLETED, 100)
+
+    # Then it was completed on time: its run of "completed" began before the due day
+    assert _flags(plan, as_of)["CONFIRMED"] == ["completed_on_time", False, False, False]
+
+
+def test_a_task_reopened_and_completed_again_late_counts_as_late(as_of):
+    plan, unit = _plan_around(as_of)
+    due = as_of - timedelta(days=5)
+    task = TaskFactory(plan=plan, code="REOPENED", lead_unit=unit, start_date=as_of - timedelta(days=30), due_date=due)
+    _record(task, _at(due - timedelta(days=3)), Status.COMPLETED, 100)
+    _record(task, _at(due - timedelta(days=2)), Status.IN_PROGRESS, 90)
+    _record(task, _at(due + timedelta(days=1)), Status.COMPLETED, 100)
+
+    assert _flags(plan, as_of)["REOPENED"] == ["completed_late", False, False, False]
+
+
+def test_of_two_updates_at_the_same_moment_the_one_recorded_last_counts(as_of):
+    plan, unit = _plan_around(as_of)
+    task = TaskFactory(
+        plan=plan, code="SAME-MOMENT", lead_unit=unit, start_date=as_of - timedelta(days=10), due_date=as_of
+    )
+    moment = _at(as_of - timedelta(days=1))
+    _record(task, moment, Status.IN_PROGRESS, 40)
+    _record(task, moment, Status.ON_HOLD, 45)
+
+    row = task_annotate_as_of(Task.objects.filter(pk=task.pk), as_of=as_of).values("s_status", "s_progress").get()
+
+    assert row == {"s_status": Status.ON_HOLD, "s_progress": 45}
