@@ -215,3 +215,18 @@ def test_of_two_updates_at_the_same_moment_the_one_recorded_last_counts(as_of):
     row = task_annotate_as_of(Task.objects.filter(pk=task.pk), as_of=as_of).values("s_status", "s_progress").get()
 
     assert row == {"s_status": Status.ON_HOLD, "s_progress": 45}
+
+
+def test_an_update_at_midnight_after_the_day_does_not_count_for_that_day():
+    # Given a task completed at 00:00 (Hanoi time) on 01/07/2020
+    plan, unit = _plan_around(PAST)
+    task = TaskFactory(
+        plan=plan, code="MIDNIGHT", lead_unit=unit, start_date=PAST - timedelta(days=30), due_date=PAST + timedelta(9)
+    )
+    _record(task, _at(PAST - timedelta(days=3)), Status.IN_PROGRESS, 70)
+    _record(task, _at(PAST + timedelta(days=1), 0, 0), Status.COMPLETED, 100)
+
+    # Then on 30/06 it was still in progress, and on 01/07 completed
+    assert _flags(plan, PAST)["MIDNIGHT"][0] == "open_within_deadline"
+    assert _flags(plan, PAST + timedelta(days=1))["MIDNIGHT"][0] == "completed_on_time"
+    assert plan_figures(plan=plan, as_of=PAST).counts["in_progress"] == 1
