@@ -230,3 +230,23 @@ def test_an_update_at_midnight_after_the_day_does_not_count_for_that_day():
     assert _flags(plan, PAST)["MIDNIGHT"][0] == "open_within_deadline"
     assert _flags(plan, PAST + timedelta(days=1))["MIDNIGHT"][0] == "completed_on_time"
     assert plan_figures(plan=plan, as_of=PAST).counts["in_progress"] == 1
+
+
+def test_expected_progress_stops_at_100_after_the_due_day(as_of):
+    # Given a task due a month ago (its period was a month long) at 90% and another at 84%
+    plan, unit = _plan_around(as_of)
+    for code, progress in (("LATE-90", 90), ("LATE-84", 84)):
+        task = TaskFactory(
+            plan=plan,
+            code=code,
+            lead_unit=unit,
+            start_date=as_of - timedelta(days=60),
+            due_date=as_of - timedelta(days=30),
+        )
+        _record(task, _at(as_of - timedelta(days=1)), Status.IN_PROGRESS, progress)
+
+    flags = _flags(plan, as_of)
+
+    # Then both are overdue; only the one more than 15 points short of 100% is also behind schedule
+    assert flags["LATE-90"] == ["open_overdue", True, False, False]
+    assert flags["LATE-84"] == ["open_overdue", True, True, False]
