@@ -176,7 +176,7 @@ def test_no_reminder_for_a_plan_that_has_not_started_yet(world):
         year=2021, title="Kế hoạch công tác năm 2021", start_date=date(2021, 1, 1), end_date=date(2021, 12, 31)
     )
     early = make_task(plan_2021, "NV-2021-01", world["unit_a"], start=date(2021, 1, 1), due=date(2021, 6, 30))
-    record_update(early, world["staff_a"], date(2020, 12, 1), Status.IN_PROGRESS, 5)
+    record_update(early, world["staff_a"], date(2020, 11, 20), Status.IN_PROGRESS, 5)  # nothing since
 
     # On a Friday of 2020 after the 2020 plan ended, nobody is reminded
     assert update_reminders_send(today=date(2020, 12, 4)) == 0
