@@ -250,3 +250,15 @@ def test_expected_progress_stops_at_100_after_the_due_day(as_of):
     # Then both are overdue; only the one more than 15 points short of 100% is also behind schedule
     assert flags["LATE-90"] == ["open_overdue", True, False, False]
     assert flags["LATE-84"] == ["open_overdue", True, True, False]
+
+
+def test_a_one_day_task_that_has_not_begun_is_expected_at_0_and_counts_without_error(as_of):
+    # Start and due on the same future day: no division by its zero-day period
+    plan, unit = _plan_around(as_of)
+    day = as_of + timedelta(days=5)
+    TaskFactory(plan=plan, code="ONE-DAY", lead_unit=unit, start_date=day, due_date=day)
+
+    row = task_annotate_as_of(Task.objects.filter(plan=plan), as_of=as_of).values("s_expected", "s_at_risk").get()
+
+    assert row == {"s_expected": 0.0, "s_at_risk": False}
+    assert plan_figures(plan=plan, as_of=as_of).counts["open_within_deadline"] == 1
