@@ -12,57 +12,52 @@ the catch-up tests stay fast.
 
 from datetime import date
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
-
-from tasks.models import Status, WorkPlan
-from tasks.services import task_record_progress
-from tasks.tests.builders import at, make_member, make_task, make_unit
+from plan_portal.tests.factories import (
+    TaskFactory,
+    UnitFactory,
+    UserFactory,
+    WorkPlanFactory,
+    at,
+    member,
+    record_progress,
+)
+from tasks.models import Status
 from units.models import Membership
 
 
-def record_update(task, author, day, status, progress, note="Cập nhật"):
-    return task_record_progress(
-        task=task,
-        author=author,
-        status=status,
-        progress=progress,
-        note=note,
-        recorded_at=at(day),
-        check_permission=False,
-    )
-
-
 def make_world():
-    unit_a = make_unit("VU-A", name="Vụ Tiêu chuẩn")
-    unit_b = make_unit("VU-B", name="Vụ Đo lường")
-    plan = WorkPlan.objects.create(
-        year=2020, title="Kế hoạch công tác năm 2020", start_date=date(2020, 6, 1), end_date=date(2020, 7, 31)
-    )
-    staff_a = make_member("staff-a", unit_a)
-    staff_a.email = "staff-a@example.vn"
-    staff_a.save()
-    head_a = make_member("head-a", unit_a, role=Membership.Role.HEAD)
-    head_a.email = "head-a@example.vn"
-    head_a.save()
-    staff_b = make_member("staff-b", unit_b)
-    staff_b.email = "staff-b@example.vn"
-    staff_b.save()
-    leader = get_user_model().objects.create_user("lanhdao", password="x", email="lanhdao@example.vn")
-    leader.groups.add(Group.objects.get_or_create(name="Leadership")[0])
-    outsider = get_user_model().objects.create_user("outsider", password="x", email="outsider@example.vn")
+    unit_a = UnitFactory(code="VU-A", name="Vụ Tiêu chuẩn")
+    unit_b = UnitFactory(code="VU-B", name="Vụ Đo lường")
+    plan = WorkPlanFactory(year=2020, start_date=date(2020, 6, 1), end_date=date(2020, 7, 31))
+    staff_a = member(unit_a, username="staff-a", email="staff-a@example.vn")
+    head_a = member(unit_a, Membership.Role.HEAD, username="head-a", email="head-a@example.vn")
+    staff_b = member(unit_b, username="staff-b", email="staff-b@example.vn")
+    leader = UserFactory(username="lanhdao", email="lanhdao@example.vn", leadership=True)
+    outsider = UserFactory(username="outsider", email="outsider@example.vn")
 
-    t1 = make_task(plan, "NV-01", unit_a, start=date(2020, 6, 1), due=date(2020, 6, 30), title="Xây dựng TCVN")
-    t2 = make_task(plan, "NV-02", unit_a, start=date(2020, 1, 1), due=date(2020, 3, 1), title="Rà soát quy chuẩn")
-    t3 = make_task(plan, "NV-03", unit_a, start=date(2020, 6, 1), due=date(2020, 12, 15), title="Đề án năng suất")
-    t4 = make_task(plan, "NV-04", unit_b, start=date(2020, 6, 1), due=date(2020, 12, 15), title="Kiểm định đo lường")
-    record_update(t1, staff_a, date(2020, 6, 10), Status.IN_PROGRESS, 50)
-    record_update(t1, staff_a, date(2020, 6, 24), Status.COMPLETED, 100, "Đã ban hành, hoàn thành đúng hạn")
-    record_update(t2, staff_a, date(2020, 6, 1), Status.IN_PROGRESS, 20)
-    record_update(t3, staff_a, date(2020, 6, 23), Status.ON_HOLD, 10, "Chờ bố trí kinh phí")
-    record_update(t4, staff_b, date(2020, 6, 1), Status.IN_PROGRESS, 30)
-    t5 = make_task(plan, "NV-05", unit_b, start=date(2020, 6, 1), due=date(2020, 6, 21), title="Hướng dẫn mã số")
-    record_update(t5, staff_b, date(2020, 6, 2), Status.IN_PROGRESS, 40)
+    def task(code, unit, due, title, **dates):  # starting with the plan period unless told otherwise
+        return TaskFactory(plan=plan, code=code, lead_unit=unit, due_date=due, title=title, **dates)
+
+    t1 = task("NV-01", unit_a, date(2020, 6, 30), "Xây dựng TCVN")
+    t2 = task("NV-02", unit_a, date(2020, 3, 1), "Rà soát quy chuẩn", start_date=date(2020, 1, 1))
+    t3 = task("NV-03", unit_a, date(2020, 12, 15), "Đề án năng suất")
+    t4 = task("NV-04", unit_b, date(2020, 12, 15), "Kiểm định đo lường")
+    record_progress(t1, at=at(date(2020, 6, 10)), status=Status.IN_PROGRESS, progress=50, author=staff_a)
+    record_progress(
+        t1,
+        at=at(date(2020, 6, 24)),
+        status=Status.COMPLETED,
+        progress=100,
+        note="Đã ban hành, hoàn thành đúng hạn",
+        author=staff_a,
+    )
+    record_progress(t2, at=at(date(2020, 6, 1)), status=Status.IN_PROGRESS, progress=20, author=staff_a)
+    record_progress(
+        t3, at=at(date(2020, 6, 23)), status=Status.ON_HOLD, progress=10, note="Chờ bố trí kinh phí", author=staff_a
+    )
+    record_progress(t4, at=at(date(2020, 6, 1)), status=Status.IN_PROGRESS, progress=30, author=staff_b)
+    t5 = task("NV-05", unit_b, date(2020, 6, 21), "Hướng dẫn mã số")
+    record_progress(t5, at=at(date(2020, 6, 2)), status=Status.IN_PROGRESS, progress=40, author=staff_b)
     return {
         "plan": plan,
         "unit_a": unit_a,
