@@ -3,8 +3,9 @@
 Defaults describe a plain 2020 plan: a department, a staff member, a task that
 runs the whole plan year. A test passes what its assertions depend on (codes,
 years, dates, names); an app whose tests need other defaults subclasses a
-factory in its own test module. History is written only through
-`record_progress`, which goes through the service that owns the journal.
+factory in its own test module. History is written through `record_progress`,
+which goes through the service that owns the journal (only the tests that need
+hundreds of journal rows bulk-insert them, following the same rules).
 """
 
 from datetime import date, datetime, time
