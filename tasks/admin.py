@@ -28,6 +28,7 @@ from units.forms import KnownObjectsInlineFormSet, KnownObjectsInlineMixin
 from units.models import Unit
 
 from .imports import (
+    MAX_FILE_BYTES,
     XLSX_CONTENT_TYPE,
     ImportFileError,
     tasks_export_workbook,
@@ -347,9 +348,10 @@ class TaskAdmin(SimpleHistoryAdmin):
             return self._import_confirm(request)
         form = ImportUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data["file"].read()
+            # One byte over the limit is enough for the import to refuse the file.
+            data = form.cleaned_data["file"].read(MAX_FILE_BYTES + 1)
             try:
-                preview = tasks_import_preview(file=io.BytesIO(data))
+                preview = tasks_import_preview(file=io.BytesIO(data), user=request.user)
             except ImportFileError as error:
                 form.add_error("file", error)
             else:
