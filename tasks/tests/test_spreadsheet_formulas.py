@@ -9,11 +9,10 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from plan_portal.tests.factories import TaskFactory, UnitFactory, WorkPlanFactory, member
 from tasks.imports import tasks_export_workbook, tasks_import_apply, tasks_import_preview
 from tasks.models import ProgressUpdate, Task
 from tasks.services import task_record_progress
-
-from .factories import MembershipFactory, TaskFactory, UnitFactory, WorkPlanFactory
 
 pytestmark = pytest.mark.django_db
 HOSTILE = ["=1+1", "@SUM(A1)", "-2", "+3", "\tTab", "\rCR"]
@@ -31,7 +30,7 @@ def no_formulas(data: bytes) -> list:
 def hostile_tasks(client):
     plan = WorkPlanFactory(year=2020)
     unit = UnitFactory(code="VU-TC")
-    user = MembershipFactory(unit=unit).user
+    user = member(unit)
     for index, title in enumerate(HOSTILE):
         task = TaskFactory(
             plan=plan,
