@@ -8,7 +8,7 @@ def _empty_cache(empty_cache):
     """Every reports test starts and ends with an empty cache."""
 
 
-# --- Weekly reports (see weekly_world.py) ------------------------------------
+# --- Weekly reports (see plan_portal/tests/weekly_world.py) ------------------
 
 
 @pytest.fixture(autouse=True)
@@ -31,6 +31,6 @@ def media_root(settings, tmp_path):
 
 @pytest.fixture
 def world(db):
-    from .weekly_world import make_world
+    from plan_portal.tests.weekly_world import make_world
 
     return make_world()
