@@ -8,6 +8,8 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core import mail
 
+from plan_portal.tests.factories import TaskFactory, UnitFactory, UserFactory, at, record_progress
+from plan_portal.tests.factories import WorkPlanFactory as PlanFactory
 from reports.dashboard import dashboard_build
 from reports.models import ReminderLog
 from reports.services import report_recipients, update_reminders_send, weekly_report_build, weekly_report_send
@@ -15,9 +17,12 @@ from tasks.models import Status
 from tasks.selectors import plan_burnup, plan_figures
 from units.models import Membership
 
-from .factories import PlanFactory, TaskFactory, UnitFactory, UserFactory, at, record
-
 pytestmark = pytest.mark.django_db
+
+
+def record(task, status, progress, when, note="Cập nhật"):
+    return record_progress(task, at=when, status=status, progress=progress, note=note)
+
 
 AS_OF = date(2020, 6, 30)
 

@@ -166,17 +166,15 @@ def test_a_unit_already_reminded_this_week_does_not_stop_the_others(world):
 
 
 def test_no_reminder_for_a_plan_that_has_not_started_yet(world):
+    from plan_portal.tests.factories import TaskFactory, at, record_progress
     from tasks.models import Status, WorkPlan
-    from tasks.tests.builders import make_task
-
-    from .weekly_world import record_update
 
     # Next year's plan is loaded early and one of its tasks already had an update
     plan_2021 = WorkPlan.objects.create(
         year=2021, title="Kế hoạch công tác năm 2021", start_date=date(2021, 1, 1), end_date=date(2021, 12, 31)
     )
-    early = make_task(plan_2021, "NV-2021-01", world["unit_a"], start=date(2021, 1, 1), due=date(2021, 6, 30))
-    record_update(early, world["staff_a"], date(2020, 11, 20), Status.IN_PROGRESS, 5)  # nothing since
+    early = TaskFactory(plan=plan_2021, code="NV-2021-01", lead_unit=world["unit_a"], due_date=date(2021, 6, 30))
+    record_progress(early, at=at(date(2020, 11, 20)), status=Status.IN_PROGRESS, progress=5)  # nothing since
 
     # On a Friday of 2020 after the 2020 plan ended, nobody is reminded
     assert update_reminders_send(today=date(2020, 12, 4)) == 0

@@ -4,10 +4,9 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from plan_portal.tests.factories import TaskFactory, UnitFactory
 from tasks.models import ProgressUpdate, Task
 from tasks.services import task_record_progress
-from tasks.tests.admin_factories import TaskFactory
-from units.tests.factories import UnitFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -10,26 +10,22 @@ from django.utils import translation
 from django.utils.translation import gettext
 from openpyxl import load_workbook
 
+from plan_portal.tests.factories import (
+    MembershipFactory,
+    TaskFactory,
+    UnitFactory,
+    WorkPlanFactory,
+    at,
+    record_progress,
+)
 from tasks.models import Status
 
-from .factories import MembershipFactory, TaskFactory, UnitFactory, WorkPlanFactory
-
 pytestmark = pytest.mark.django_db
-
-
-def _at(day: date, hour: int = 10):
-    from datetime import datetime, time
-
-    from tasks.selectors import local_tz
-
-    return datetime.combine(day, time(hour), tzinfo=local_tz())
 
 
 @pytest.fixture
 def history(client):
     """NV-LATE: due 15/06/2020, 30% on 04/05, completed on 10/07. NV-LATER: no update."""
-    from tasks.services import task_record_progress
-
     plan = WorkPlanFactory(year=2020)
     unit = UnitFactory(code="VU-TC")
     user = MembershipFactory(unit=unit).user
@@ -41,7 +37,7 @@ def history(client):
         (date(2020, 5, 4), Status.IN_PROGRESS, 30),
         (date(2020, 7, 10), Status.COMPLETED, 100),
     ):
-        task_record_progress(task=late, author=user, status=status, progress=progress, note="n", recorded_at=_at(day))
+        record_progress(late, at=at(day), status=status, progress=progress, author=user)
     client.force_login(user)
     return plan
 

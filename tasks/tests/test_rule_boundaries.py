@@ -5,36 +5,25 @@ the task's own fields), since the two paths are separate code. A rule off by one
 changes which tasks a manager sees flagged in the list, on the dashboard and in the weekly report.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.conf import settings
 
+from plan_portal.tests.factories import TaskFactory, UnitFactory, WorkPlanFactory, at, record_progress
 from tasks.models import Status, Task
-from tasks.selectors import local_today, local_tz, plan_figures, task_annotate_as_of
-from tasks.services import task_record_progress
-
-from .factories import TaskFactory, UnitFactory, UserFactory, WorkPlanFactory
+from tasks.selectors import local_today, plan_figures, task_annotate_as_of
 
 pytestmark = pytest.mark.django_db
 
 PAST = date(2020, 6, 30)
 
 
-def _at(day: date, hour: int = 10, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=local_tz())
+_at = at
 
 
 def _record(task: Task, when: datetime, status: str, progress: int):
-    task_record_progress(
-        task=task,
-        author=UserFactory(username="journal"),
-        status=status,
-        progress=progress,
-        note="Cập nhật tiến độ",
-        recorded_at=when,
-        check_permission=False,
-    )
+    record_progress(task, at=when, status=status, progress=progress, note="Cập nhật tiến độ")
 
 
 def _flags(plan, as_of: date) -> dict[str, tuple]:

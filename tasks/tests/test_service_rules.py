@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from plan_portal.tests.factories import MembershipFactory, TaskFactory, UnitFactory, UserFactory
 from tasks.models import ProgressUpdate, Status, Task, WorkPlan
 from tasks.services import (
     NOTE_MAX_LENGTH,
@@ -19,8 +20,6 @@ from tasks.services import (
     progress_update_undo,
     task_record_progress,
 )
-
-from .factories import MembershipFactory, TaskFactory, UnitFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -16,10 +16,9 @@ from django.db import connection, connections, transaction
 from django.test import Client
 from django.urls import reverse
 
+from plan_portal.tests.factories import MembershipFactory, TaskFactory, UnitFactory, UserFactory
 from tasks.models import ProgressUpdate, Status, Task
 from tasks.services import task_record_progress
-
-from .factories import MembershipFactory, TaskFactory, UnitFactory, UserFactory
 
 WAIT = 10  # seconds; every wait below ends as soon as its condition holds
 

@@ -6,10 +6,9 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from tasks.tests.admin_factories import TaskCoordinationFactory, TaskFactory
+from plan_portal.tests.factories import TaskFactory, UnitFactory
 from units.models import Unit
 from units.services import unit_delete
-from units.tests.factories import UnitFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +27,7 @@ def _bulk_delete(client, units):
 def test_bulk_delete_refuses_a_unit_that_only_coordinates_a_task_and_deletes_nothing(superuser_client):
     helper = UnitFactory(code="VU-DL")
     free = UnitFactory(code="VU-FREE")
-    TaskCoordinationFactory(task=TaskFactory(code="NV-09"), unit=helper)
+    TaskFactory(code="NV-09", coordinators=[helper])
 
     response = _bulk_delete(superuser_client, [helper, free])
 
@@ -46,8 +45,8 @@ def test_bulk_delete_names_every_blocked_unit_with_its_own_tasks(superuser_clien
     lead = UnitFactory(code="VU-TC")
     helper = UnitFactory(code="VU-DL")
     TaskFactory(code="NV-01", lead_unit=lead)
-    TaskCoordinationFactory(task=TaskFactory(code="NV-02", lead_unit=lead), unit=helper)
-    TaskCoordinationFactory(task=TaskFactory(code="NV-03"), unit=helper)
+    TaskFactory(code="NV-02", lead_unit=lead, coordinators=[helper])
+    TaskFactory(code="NV-03", coordinators=[helper])
 
     response = _bulk_delete(superuser_client, [lead, helper])
 
@@ -69,7 +68,7 @@ def test_bulk_delete_of_free_units_deletes_them(superuser_client):
 
 def test_deleting_a_unit_that_only_coordinates_is_refused_from_its_delete_page(superuser_client):
     helper = UnitFactory(code="VU-DL")
-    TaskCoordinationFactory(task=TaskFactory(code="NV-05"), unit=helper)
+    TaskFactory(code="NV-05", coordinators=[helper])
 
     response = superuser_client.post(reverse("admin:units_unit_delete", args=[helper.pk]), {"post": "yes"})
 
@@ -83,7 +82,7 @@ def test_deleting_a_unit_that_only_coordinates_is_refused_from_its_delete_page(s
 def test_the_delete_service_refuses_a_unit_a_task_was_attached_to_meanwhile():
     # The admin checks before confirming; the service checks again inside its transaction.
     helper = UnitFactory(code="VU-DL")
-    TaskCoordinationFactory(task=TaskFactory(code="NV-06"), unit=helper)
+    TaskFactory(code="NV-06", coordinators=[helper])
     TaskFactory(code="NV-07", lead_unit=helper)
 
     with pytest.raises(ValidationError) as refusal:
