@@ -5,10 +5,9 @@ import re
 import pytest
 from django.urls import reverse
 
+from plan_portal.tests.factories import UserFactory
 from tasks.models import ProgressUpdate, Task
 from tasks.services import task_record_progress
-
-from .factories import UserFactory
 
 
 def _state(task):
@@ -45,9 +44,10 @@ def _post(client, task, htmx=False, **data):
         ({"progress": "-1"}, "progress", "Progress must be a whole number between 0 and 100."),
         ({"progress": "abc"}, "progress", "Progress must be a whole number between 0 and 100."),
         ({"status": "completed", "progress": "90"}, "progress", "A completed task has progress 100%."),
-        ({"status": "on_hold", "note": "   "}, "note", "Write a note on what was done."),
+        ({"status": "on_hold", "note": "   "}, "note", "Say why the task is on hold or cancelled."),
+        ({"note": ""}, "note", "Write a note on what was done."),
         ({"status": "finished"}, "status", None),
-        ({"note": "x" * 4001}, "note", None),
+        ({"note": "x" * 4001}, "note", "The note is too long (4001 characters; at most 4000)."),
     ],
 )
 @pytest.mark.parametrize("htmx", [False, True])
