@@ -36,7 +36,7 @@ from plan_portal.text import normalize_search
 from units.models import Unit
 
 from .models import Field, Status, Task, TaskCoordination, WorkPlan
-from .services import task_record_progress
+from .services import task_record_coordination_change, task_record_progress
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 10_000
@@ -555,7 +555,8 @@ def tasks_import_apply(*, file, user) -> ImportPreview:
             parent = saved.get((row.plan_year, parent_code)) or Task.objects.get(plan=plan, code=parent_code)
         new_values = {key: values[key] for key in PLAN_FIELDS if key not in ("coordinating_units", "parent")}
         new_values["parent"] = parent
-        if task.pk is None or any(getattr(task, key) != value for key, value in new_values.items()):
+        saved = task.pk is None or any(getattr(task, key) != value for key, value in new_values.items())
+        if saved:
             for key, value in new_values.items():
                 setattr(task, key, value)
             task.full_clean()
@@ -569,6 +570,7 @@ def tasks_import_apply(*, file, user) -> ImportPreview:
         TaskCoordination.objects.bulk_create(
             [TaskCoordination(task=task, unit=units[code]) for code in sorted(wanted - set(have))]
         )
+        task_record_coordination_change(task=task, user=user, reason=reason, amend_latest=saved)
         if row.journal:
             status, progress = row.journal
             task_record_progress(

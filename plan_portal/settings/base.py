@@ -48,6 +48,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Refused actions (PermissionDenied) in the `plan_portal.security` log, with user and address.
+    "plan_portal.security_log.RefusedActionLogMiddleware",
 ]
 
 ROOT_URLCONF = "plan_portal.urls"

@@ -83,9 +83,7 @@ def test_the_migration_refuses_existing_bad_codes_naming_each_of_them():
     with connection.cursor() as cursor:
         cursor.execute("ALTER TABLE units_unit DROP CONSTRAINT unit_code_format")
         cursor.execute("ALTER TABLE units_unit DROP CONSTRAINT unit_code_upper")
-    Unit.objects.bulk_create(
-        [Unit(code="VU-TC", name="ok"), Unit(code="A/B", name="x"), Unit(code="ĐV\r\n", name="y")]
-    )
+    Unit.objects.bulk_create([Unit(code="VU-TC", name="ok"), Unit(code="A/B", name="x"), Unit(code="ĐV\r\n", name="y")])
     migration = importlib.import_module("units.migrations.0002_unit_code_format")
     state = MigrationExecutor(connection).loader.project_state(("units", "0001_initial"))
 
