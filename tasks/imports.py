@@ -555,8 +555,8 @@ def tasks_import_apply(*, file, user) -> ImportPreview:
             parent = saved.get((row.plan_year, parent_code)) or Task.objects.get(plan=plan, code=parent_code)
         new_values = {key: values[key] for key in PLAN_FIELDS if key not in ("coordinating_units", "parent")}
         new_values["parent"] = parent
-        saved = task.pk is None or any(getattr(task, key) != value for key, value in new_values.items())
-        if saved:
+        fields_saved = task.pk is None or any(getattr(task, key) != value for key, value in new_values.items())
+        if fields_saved:
             for key, value in new_values.items():
                 setattr(task, key, value)
             task.full_clean()
@@ -570,7 +570,7 @@ def tasks_import_apply(*, file, user) -> ImportPreview:
         TaskCoordination.objects.bulk_create(
             [TaskCoordination(task=task, unit=units[code]) for code in sorted(wanted - set(have))]
         )
-        task_record_coordination_change(task=task, user=user, reason=reason, amend_latest=saved)
+        task_record_coordination_change(task=task, user=user, reason=reason, amend_latest=fields_saved)
         if row.journal:
             status, progress = row.journal
             task_record_progress(

@@ -100,9 +100,7 @@ def test_a_change_of_coordinating_units_in_the_admin_is_in_the_task_history(supe
 def test_the_coordination_admin_records_adds_and_removals_in_the_task_history(superuser_client, plan_world):
     task, units = plan_world["task"], plan_world["units"]
 
-    superuser_client.post(
-        reverse("admin:tasks_taskcoordination_add"), {"task": task.pk, "unit": units["VU-C"].pk}
-    )
+    superuser_client.post(reverse("admin:tasks_taskcoordination_add"), {"task": task.pk, "unit": units["VU-C"].pk})
     superuser_client.post(
         reverse("admin:tasks_taskcoordination_delete", args=[TaskCoordination.objects.get(unit=units["VU-B"]).pk]),
         {"post": "yes"},
@@ -163,9 +161,7 @@ def test_a_deleted_journal_entry_is_recorded_with_who_when_and_what_it_held(supe
     latest = _record(task, staff, date(2020, 3, 9), note="Nhầm", progress=40)
 
     # When a superuser deletes the latest
-    response = superuser_client.post(
-        reverse("admin:tasks_progressupdate_delete", args=[latest.pk]), {"post": "yes"}
-    )
+    response = superuser_client.post(reverse("admin:tasks_progressupdate_delete", args=[latest.pk]), {"post": "yes"})
 
     # Then it is gone from the journal, and the audit holds all it said
     assert response.status_code == 302
