@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_GET
 
 from units.selectors import user_is_leadership
 
@@ -15,6 +16,7 @@ def _first_reversible(*names: str) -> str | None:
 
 
 @login_required
+@require_GET
 def home(request):
     """Send each person to the page they open every week."""
     if user_is_leadership(request.user):

@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
 
 from tasks.models import Status
 
@@ -113,11 +114,13 @@ def dashboard_render(request, *, unit_code: str | None = None):
 
 
 @login_required
+@require_GET
 def dashboard(request):
     return dashboard_render(request)
 
 
 @login_required
+@require_GET
 def dashboard_json(request):
     params = dashboard_parse_params(request.GET)
     if params.errors:

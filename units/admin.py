@@ -180,7 +180,8 @@ class UnitAdmin(SimpleHistoryAdmin):
 
     def delete_view(self, request, object_id, extra_context=None):
         unit = self.get_object(request, object_id)
-        if unit is not None:
+        # Permission first: without it the answer is 403, whether the unit is in use or not.
+        if unit is not None and self.has_delete_permission(request, unit):
             codes = unit_tasks_blocking_delete(unit=unit)
             if codes:
                 self.message_user(request, _blocked_message(unit, codes), messages.ERROR)

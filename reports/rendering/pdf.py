@@ -20,7 +20,6 @@ from plan_portal.text import strip_bidi_controls
 
 from .context import report_context
 
-
 # A note may hold 4,000 characters; laid out in full, one note of emoji (each
 # a font fallback for the layout engine) took 45 s and many pages. The PDF
 # shows the first characters and points to the portal for the rest, which

@@ -1,9 +1,9 @@
 """Backup and restore of a plan with its journal through `manage.py plan_backup`."""
 
 import json
-from io import StringIO
 from dataclasses import asdict
 from datetime import date, datetime, time
+from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
