@@ -35,7 +35,11 @@ def _add_form(code: str) -> dict:
     }
 
 
-@pytest.mark.parametrize("code", BAD_CODES)
+# The admin's text field trims surrounding spaces and line breaks first ("VU-TC\n" is saved as VU-TC).
+ADMIN_BAD_CODES = [code for code in BAD_CODES if code.strip() != "VU-TC"]
+
+
+@pytest.mark.parametrize("code", ADMIN_BAD_CODES)
 def test_the_admin_refuses_a_bad_unit_code_with_a_vietnamese_message_and_creates_nothing(superuser_client, code):
     # Given a superuser reading the admin in Vietnamese
     superuser_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "vi"
