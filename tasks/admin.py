@@ -24,7 +24,7 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from units.admin import folded_search
-from units.forms import KnownObjectsInlineFormSet, KnownObjectsInlineMixin
+from units.forms import KnownObjectsInlineFormSet, KnownObjectsInlineMixin, SafeAutocompleteMixin
 from units.models import Unit
 
 from .imports import (
@@ -195,7 +195,7 @@ class ImportUploadForm(forms.Form):
 
 
 @admin.register(Task)
-class TaskAdmin(SimpleHistoryAdmin):
+class TaskAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
     list_display = [
         "code",
         "title_short",
@@ -398,7 +398,7 @@ class TaskAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(TaskCoordination)
-class TaskCoordinationAdmin(admin.ModelAdmin):
+class TaskCoordinationAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
     list_display = ["task", "unit"]
     list_select_related = ["task", "unit"]
     list_filter = [("unit", admin.RelatedOnlyFieldListFilter)]
@@ -476,7 +476,7 @@ class _DeleteRefused(Exception):
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(admin.ModelAdmin):
+class ProgressUpdateAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
     """The journal: readable by admins, written only through the service."""
 
     list_display = ["task_code", "recorded_at", "author", "status", "progress", "previous_state", "note_short"]
