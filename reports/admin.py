@@ -2,8 +2,8 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .enqueue import weekly_report_enqueue_on_commit
 from .models import ReminderLog, WeeklyReport
-from .services import weekly_report_enqueue_on_commit
 
 
 @admin.register(WeeklyReport)

@@ -28,6 +28,7 @@ from units.forms import KnownObjectsInlineFormSet, KnownObjectsInlineMixin, Safe
 from units.models import Unit
 
 from .imports import (
+    MAX_FILE_BYTES,
     XLSX_CONTENT_TYPE,
     ImportFileError,
     tasks_export_workbook,
@@ -42,6 +43,7 @@ from .services import (
     progress_update_undo,
     task_record_coordination_change,
     task_record_progress,
+    tasks_reassign_lead_unit,
 )
 
 IMPORT_SESSION_KEY = "tasks_import_file"
@@ -172,20 +174,6 @@ class ReassignLeadUnitForm(forms.Form):
     )
 
 
-@transaction.atomic
-def tasks_reassign_lead_unit(*, tasks, unit: Unit, reason: str, user) -> int:
-    """Give the tasks a new lead unit; each change is recorded in the history
-    with who did it and why. Tasks already led by the unit are left alone."""
-    count = 0
-    for task in tasks.exclude(lead_unit=unit).select_for_update(of=("self",)):
-        task.lead_unit = unit
-        task._change_reason = reason
-        task._history_user = user
-        task.save()
-        count += 1
-    return count
-
-
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Excel file (.xlsx)"),
@@ -283,12 +271,16 @@ class TaskAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
         if "apply" in request.POST:
             form = ReassignLeadUnitForm(request.POST)
             if form.is_valid():
-                count = tasks_reassign_lead_unit(
-                    tasks=queryset,
-                    unit=form.cleaned_data["unit"],
-                    reason=form.cleaned_data["reason"],
-                    user=request.user,
-                )
+                try:
+                    count = tasks_reassign_lead_unit(
+                        tasks=queryset,
+                        unit=form.cleaned_data["unit"],
+                        reason=form.cleaned_data["reason"],
+                        user=request.user,
+                    )
+                except ValidationError as error:
+                    self.message_user(request, " ".join(error.messages), messages.ERROR)
+                    return None
                 self.message_user(
                     request,
                     ngettext(
@@ -358,9 +350,10 @@ class TaskAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
             return self._import_confirm(request)
         form = ImportUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data["file"].read()
+            # One byte over the limit is enough for the import to refuse the file.
+            data = form.cleaned_data["file"].read(MAX_FILE_BYTES + 1)
             try:
-                preview = tasks_import_preview(file=io.BytesIO(data))
+                preview = tasks_import_preview(file=io.BytesIO(data), user=request.user)
             except ImportFileError as error:
                 form.add_error("file", error)
             else:

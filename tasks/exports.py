@@ -1,5 +1,6 @@
 """The task list as a spreadsheet: XLSX (real dates and numbers) and CSV
 (UTF-8 with a byte-order mark, so Excel opens Vietnamese text correctly).
+No cell is ever a formula (`plan_portal.spreadsheets`).
 
 Both take the list's filtered queryset, so they hold exactly the rows the
 list shows, on every page.
@@ -16,6 +17,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+
+from plan_portal.spreadsheets import csv_row, xlsx_append
 
 from .models import Field, Status
 
@@ -61,14 +64,14 @@ def xlsx_response(rows, *, filterset) -> HttpResponse:
     book = Workbook()
     sheet = book.active
     sheet.title = _("Tasks")[:31]
-    sheet.append([str(header) for header, _width, _get in columns])
+    xlsx_append(sheet, [str(header) for header, _width, _get in columns])
     bold = Font(bold=True, color="FFFFFF")
     fill = PatternFill("solid", fgColor="0B3A6F")
     for cell in sheet[1]:
         cell.font, cell.fill = bold, fill
         cell.alignment = Alignment(vertical="center", wrap_text=True)
     for task in rows:
-        sheet.append([get(task) for _header, _width, get in columns])
+        xlsx_append(sheet, [get(task) for _header, _width, get in columns])
     for index, (_header, width, _get) in enumerate(columns, start=1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = width
@@ -92,7 +95,7 @@ def csv_response(rows, *, filterset) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{_filename(filterset, "csv")}"'
     response.write("\ufeff")
     writer = csv.writer(response)
-    writer.writerow([str(header) for header, _width, _get in columns])
+    writer.writerow(csv_row([str(header) for header, _width, _get in columns]))
     for task in rows:
         values = []
         for _header, _width, get in columns:
@@ -102,5 +105,5 @@ def csv_response(rows, *, filterset) -> HttpResponse:
             elif isinstance(value, date):
                 value = value.isoformat()
             values.append("" if value is None else value)
-        writer.writerow(values)
+        writer.writerow(csv_row(values))
     return response

@@ -1,7 +1,8 @@
 """The report as an Excel workbook: summary, by unit, tasks, changes.
 
 Real dates and numbers (not text) so people can sort and sum; frozen header
-rows and set widths so it opens readable.
+rows and set widths so it opens readable. No cell is ever a formula: notes
+and titles are typed by users (`plan_portal.spreadsheets`).
 """
 
 from datetime import date, datetime
@@ -12,7 +13,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .labels import ACTIVITY_LABELS, COUNT_LABELS, field_label, state_label, status_label
+from plan_portal.spreadsheets import xlsx_append
+from tasks.labels import ACTIVITY_LABELS, COUNT_LABELS, field_label, state_label, status_label
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
@@ -31,12 +33,12 @@ def _datetime(value: str | None):
 
 def _sheet(wb: Workbook, title: str, headers: list[str], widths: list[int], rows, formats: dict | None = None):
     ws = wb.create_sheet(title=title[:31])
-    ws.append(headers)
+    xlsx_append(ws, headers)
     for cell in ws[1]:
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         cell.alignment = Alignment(vertical="center", wrap_text=True)
     for row in rows:
-        ws.append(row)
+        xlsx_append(ws, row)
     for index, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
     for column, number_format in (formats or {}).items():
@@ -47,9 +49,7 @@ def _sheet(wb: Workbook, title: str, headers: list[str], widths: list[int], rows
     return ws
 
 
-def render_xlsx(snapshot: dict) -> bytes:
-    wb = Workbook()
-    wb.remove(wb.active)
+def _summary_sheet(wb: Workbook, snapshot: dict) -> None:
     counts = snapshot["counts"]
     summary = [
         [_("Week"), snapshot["week"]],
@@ -63,6 +63,8 @@ def render_xlsx(snapshot: dict) -> bytes:
     ws = _sheet(wb, _("Summary"), [_("Figure"), _("Value")], [42, 16], summary)
     ws["B3"].number_format = ws["B4"].number_format = DATE_FORMAT
 
+
+def _units_sheet(wb: Workbook, snapshot: dict) -> None:
     unit_keys = ["total", "completed_on_time", "completed_late", "open_within_deadline", "open_overdue", "at_risk"]
     _sheet(
         wb,
@@ -71,43 +73,46 @@ def render_xlsx(snapshot: dict) -> bytes:
         [14, 48, 10, 14, 14, 14, 14, 14, 14],
         [[u["unit"], u["name"], *[u[k] for k in unit_keys], u["average_progress"]] for u in snapshot["by_unit"]],
     )
-    _sheet(
-        wb,
-        _("Tasks"),
-        [
-            _("Code"),
-            _("Task"),
-            _("Lead unit"),
-            _("Field"),
-            _("Start date"),
-            _("Due date"),
-            _("Status"),
-            _("Progress (%)"),
-            _("Expected progress (%)"),
-            _("Deadline"),
-            _("Behind schedule"),
-            _("Last update"),
-        ],
-        [14, 60, 14, 24, 12, 12, 18, 12, 12, 22, 12, 18],
-        [
-            [
-                t["code"],
-                t["title"],
-                t["unit"],
-                field_label(t["field"]),
-                _date(t["start_date"]),
-                _date(t["due_date"]),
-                status_label(t["status"]),
-                t["progress"],
-                t["expected"],
-                state_label(t["state"]),
-                _("Yes") if t["at_risk"] else "",
-                _datetime(t["last_update"]),
-            ]
-            for t in snapshot["tasks"]
-        ],
-        {"E": DATE_FORMAT, "F": DATE_FORMAT, "L": DATETIME_FORMAT},
-    )
+
+
+def _task_row(t: dict) -> list:
+    return [
+        t["code"],
+        t["title"],
+        t["unit"],
+        field_label(t["field"]),
+        _date(t["start_date"]),
+        _date(t["due_date"]),
+        status_label(t["status"]),
+        t["progress"],
+        t["expected"],
+        state_label(t["state"]),
+        _("Yes") if t["at_risk"] else "",
+        _datetime(t["last_update"]),
+    ]
+
+
+def _tasks_sheet(wb: Workbook, snapshot: dict) -> None:
+    headers = [
+        _("Code"),
+        _("Task"),
+        _("Lead unit"),
+        _("Field"),
+        _("Start date"),
+        _("Due date"),
+        _("Status"),
+        _("Progress (%)"),
+        _("Expected progress (%)"),
+        _("Deadline"),
+        _("Behind schedule"),
+        _("Last update"),
+    ]
+    widths = [14, 60, 14, 24, 12, 12, 18, 12, 12, 22, 12, 18]
+    rows = [_task_row(t) for t in snapshot["tasks"]]
+    _sheet(wb, _("Tasks"), headers, widths, rows, {"E": DATE_FORMAT, "F": DATE_FORMAT, "L": DATETIME_FORMAT})
+
+
+def _changes_sheet(wb: Workbook, snapshot: dict) -> None:
     _sheet(
         wb,
         _("Changes"),
@@ -128,6 +133,13 @@ def render_xlsx(snapshot: dict) -> bytes:
         ],
         {"A": DATETIME_FORMAT},
     )
+
+
+def render_xlsx(snapshot: dict) -> bytes:
+    wb = Workbook()
+    wb.remove(wb.active)
+    for add_sheet in (_summary_sheet, _units_sheet, _tasks_sheet, _changes_sheet):
+        add_sheet(wb, snapshot)
     # Fixed document times: the workbook depends on the snapshot only.
     stamp = datetime.fromisoformat(snapshot["period_end"])
     wb.properties.created = wb.properties.modified = stamp

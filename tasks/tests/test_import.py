@@ -97,7 +97,7 @@ def test_export_writes_the_header_and_one_row_per_task(plan):
 def test_export_then_import_changes_nothing(plan, root):
     before = snapshot()
     data = tasks_export_workbook(tasks=Task.objects.all())
-    preview = tasks_import_preview(file=io.BytesIO(data))
+    preview = tasks_import_preview(file=io.BytesIO(data), user=root)
     assert preview.counts == {"create": 0, "update": 0, "unchanged": 3, "errors": 0}
     tasks_import_apply(file=io.BytesIO(data), user=root)
     assert snapshot() == before
@@ -130,7 +130,7 @@ def test_export_modify_import_changes_exactly_the_edited_cells(plan, root):
     data = workbook_bytes(rows)
     before_history = Task.history.count()
     # When previewed
-    preview = tasks_import_preview(file=io.BytesIO(data))
+    preview = tasks_import_preview(file=io.BytesIO(data), user=root)
     assert [(row.code, row.action, row.changes) for row in preview.rows] == [
         ("NV-01", "update", ["Title (Vietnamese)"]),
         ("NV-01.1", "update", ["Status key", "Progress (%)"]),
@@ -167,7 +167,12 @@ def test_export_modify_import_changes_exactly_the_edited_cells(plan, root):
     )  # fmt: skip
     # And importing the same file again changes nothing
     after = snapshot()
-    assert tasks_import_preview(file=io.BytesIO(data)).counts == {"create": 0, "update": 0, "unchanged": 4, "errors": 0}
+    assert tasks_import_preview(file=io.BytesIO(data), user=root).counts == {
+        "create": 0,
+        "update": 0,
+        "unchanged": 4,
+        "errors": 0,
+    }
     tasks_import_apply(file=io.BytesIO(data), user=root)
     assert snapshot() == after
 
@@ -227,7 +232,7 @@ def with_cells(**cells):
 def test_preview_lists_row_errors_and_nothing_is_written(plan, root, row, error):
     before = snapshot()
     data = workbook_bytes([HEADER, GOOD[:1] + ["NV-11"] + GOOD[2:], row])
-    preview = tasks_import_preview(file=io.BytesIO(data))
+    preview = tasks_import_preview(file=io.BytesIO(data), user=root)
     assert [(r.number, r.errors) for r in preview.rows] == [(2, []), (3, [error])]
     assert not preview.is_clean
     with pytest.raises(Exception, match="Rows with errors: 3. Nothing was imported."):
@@ -238,7 +243,7 @@ def test_preview_lists_row_errors_and_nothing_is_written(plan, root, row, error)
 def test_preview_flags_a_code_that_appears_twice(plan, root):
     before = snapshot()
     data = workbook_bytes([HEADER, GOOD, with_cells(title="Bản trùng")])
-    preview = tasks_import_preview(file=io.BytesIO(data))
+    preview = tasks_import_preview(file=io.BytesIO(data), user=root)
     assert [(r.number, r.errors) for r in preview.rows] == [
         (2, []),
         (3, ["Task code NV-10 appears twice (also row 2)."]),
@@ -248,25 +253,25 @@ def test_preview_flags_a_code_that_appears_twice(plan, root):
     assert snapshot() == before
 
 
-def test_a_file_that_is_not_the_template_is_refused(plan):
+def test_a_file_that_is_not_the_template_is_refused(plan, root):
     with pytest.raises(Exception, match='Column 1 of the first row should be "Plan year"'):
-        tasks_import_preview(file=io.BytesIO(workbook_bytes([["Tên", "Mã"], GOOD])))
+        tasks_import_preview(file=io.BytesIO(workbook_bytes([["Tên", "Mã"], GOOD])), user=root)
     with pytest.raises(Exception, match=r"This is not an Excel \(.xlsx\) file"):
-        tasks_import_preview(file=io.BytesIO(b"code,title\nNV-1,x\n"))
+        tasks_import_preview(file=io.BytesIO(b"code,title\nNV-1,x\n"), user=root)
 
 
-def test_vietnamese_headers_are_accepted(plan):
+def test_vietnamese_headers_are_accepted(plan, root):
     with translation.override("vi"):
         data = tasks_export_workbook(tasks=Task.objects.all())
-    assert tasks_import_preview(file=io.BytesIO(data)).counts["unchanged"] == 3
+    assert tasks_import_preview(file=io.BytesIO(data), user=root).counts["unchanged"] == 3
 
 
-def test_template_has_the_header_an_example_row_and_imports_cleanly(plan):
+def test_template_has_the_header_an_example_row_and_imports_cleanly(plan, root):
     rows = sheet_rows(tasks_template_workbook())
     assert rows[0] == HEADER
     assert rows[1][:2] == [2021, "VD-2021-01"]
     assert len(rows) == 2
-    preview = tasks_import_preview(file=io.BytesIO(tasks_template_workbook()))
+    preview = tasks_import_preview(file=io.BytesIO(tasks_template_workbook()), user=root)
     assert [(row.action, row.errors) for row in preview.rows] == [("create", [])]
 
 
