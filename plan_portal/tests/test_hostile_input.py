@@ -346,3 +346,14 @@ def test_the_admin_task_form_never_fails_and_refuses_cleanly(world, form):
         assert all(_is_vietnamese(e) for errs in errors.values() for e in errs), errors
 
     in_savepoint(check)
+
+
+# Found with this file's strategies, outside the examples hypothesis happens to draw. The fix is the
+# `prodweb` branch's (bounded as_of, NUL-safe unit filter): strict, so the mark must go once it is merged.
+@pytest.mark.xfail(strict=True, reason="500 on main until prodweb's bounded as_of / NUL-safe unit filter lands")
+@pytest.mark.parametrize("query", [{"as_of": "0001-01-01"}, {"as_of": "0001-01-02"}, {"unit": "\x00"}])
+@pytest.mark.parametrize("url_name", ["tasks:list", "tasks:my"])
+def test_known_hostile_list_parameters_give_a_page(world, url_name, query):
+    response = _client(world["staff"]).get(reverse(url_name), query)
+
+    _check_list(response)
