@@ -70,6 +70,7 @@ def members_only(allowed, refused, **by_role) -> dict:
 # key: URL name (or the route for unnamed patterns) -> (GET, POST)
 PORTAL = {
     "home": (signed_in(REDIRECT), signed_in(405)),
+    "healthz": (everyone(200), everyone(405)),  # no sign-in: for the load balancer and monitoring
     "tasks:my": (signed_in(200, leadership=REDIRECT, staff_admin=REDIRECT, superuser=REDIRECT), signed_in(405)),
     "tasks:list": (signed_in(200), signed_in(405)),
     "tasks:export-xlsx": (signed_in(200), signed_in(405)),
