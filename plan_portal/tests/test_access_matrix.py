@@ -161,6 +161,10 @@ ADMIN_MODELS = {
     "tasks.journalauditentry": "none",
     "reports.weeklyreport": "view",
     "reports.reminderlog": "none",
+    # django-axes: sign-in attempts, lock-outs and sign-ins (superusers only).
+    "axes.accessattempt": "none",
+    "axes.accesslog": "none",
+    "axes.accessfailurelog": "none",
 }
 # Views a ModelAdmin refuses even to a superuser (has_*_permission returns False); read-only
 # models show their change page but refuse its POST.
@@ -169,10 +173,13 @@ NEVER = {
     ("tasks.journalauditentry", "delete"),
     ("reports.weeklyreport", "add"),
     ("reports.reminderlog", "add"),
+    ("axes.accessattempt", "add"),
+    ("axes.accesslog", "add"),
+    ("axes.accessfailurelog", "add"),
 }
 READ_ONLY = {"tasks.journalauditentry", "reports.reminderlog"}
 # A change page whose every field is read-only: its POST saves nothing and returns to the list.
-NOTHING_TO_EDIT = {"reports.weeklyreport"}
+NOTHING_TO_EDIT = {"reports.weeklyreport", "axes.accessattempt", "axes.accesslog", "axes.accessfailurelog"}
 # A superuser's delete page for these is sent back: the object is in use (see units.admin).
 DELETE_REFUSED_IN_USE = {"units.unit"}
 # The user admin's own extra page.
@@ -325,7 +332,15 @@ def world(settings, tmp_path):
             unit=units["VU-A"], iso_year=2020, iso_week=26, sent_at=_at(date(2020, 6, 26))
         ),
     }
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
     from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    attempt = {"user_agent": "test", "ip_address": "10.0.0.9", "username": "x", "http_accept": "*/*", "path_info": "/"}
+    objects["axes.accessattempt"] = AccessAttempt.objects.create(
+        **attempt, get_data="", post_data="", failures_since_start=1
+    )
+    objects["axes.accesslog"] = AccessLog.objects.create(**attempt)
+    objects["axes.accessfailurelog"] = AccessFailureLog.objects.create(**attempt)
 
     objects["django_celery_beat.crontabschedule"] = CrontabSchedule.objects.create(minute="0", hour="7")
     objects["django_celery_beat.periodictask"] = PeriodicTask.objects.create(
