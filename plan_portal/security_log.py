@@ -2,23 +2,19 @@
 
 Every PermissionDenied a view raises (the portal's own views and the admin)
 is logged with the user, the address, the method and the path before Django
-answers 403, so an operator can see who tried what from where.
+answers 403, in the format of the sign-in events (`plan_portal.security`), so
+an operator can see who tried what from where.
 """
 
 import logging
 
 from django.core.exceptions import PermissionDenied
 
+from .security import client_ip
+
 logger = logging.getLogger("plan_portal.security")
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
-def client_address(request) -> str:
-    # REMOTE_ADDR is the peer; behind the documented nginx it is set from
-    # X-Real-IP / X-Forwarded-For by the proxy configuration, never trusted
-    # from the client here.
-    return request.META.get("REMOTE_ADDR", "") or "-"
 
 
 class RefusedActionLogMiddleware:
@@ -31,20 +27,15 @@ class RefusedActionLogMiddleware:
     def process_exception(self, request, exception):
         if isinstance(exception, PermissionDenied):
             user = getattr(request, "user", None)
-            username = user.get_username() if user is not None and user.is_authenticated else "anonymous"
+            username = user.get_username() if user is not None and user.is_authenticated else None
+            # %r: a path or name typed by the client must not forge log lines (CR/LF).
             logger.warning(
-                "refused %s %s user=%s address=%s write=%s",
+                "event=refused user=%r address=%s method=%s path=%r write=%s",
+                username,
+                client_ip(request),
                 request.method,
                 request.path,
-                username,
-                client_address(request),
                 request.method in WRITE_METHODS,
-                extra={
-                    "event": "refused",
-                    "user": username,
-                    "address": client_address(request),
-                    "method": request.method,
-                    "path": request.path,
-                },
+                extra={"user": username, "address": client_ip(request)},
             )
         return None

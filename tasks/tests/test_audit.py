@@ -228,8 +228,9 @@ def test_a_refused_write_is_logged_with_user_and_address(client, plan_world, cap
     # Then it is refused, nothing is written, and the security log names who and from where
     assert response.status_code == 403
     assert not ProgressUpdate.objects.exists()
-    records = [r for r in caplog.records if r.name == "plan_portal.security" and r.getMessage().startswith("refused")]
+    records = [r for r in caplog.records if r.name == "plan_portal.security" and "event=refused" in r.getMessage()]
     assert [r.getMessage() for r in records] == [
-        f"refused POST /tasks/{plan_world['task'].pk}/updates/ user=outsider address=10.1.2.3 write=True"
+        f"event=refused user='outsider' address=10.1.2.3 method=POST"
+        f" path='/tasks/{plan_world['task'].pk}/updates/' write=True"
     ]
     assert (records[0].user, records[0].address) == ("outsider", "10.1.2.3")
