@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import translation
 
 from tasks.models import ProgressUpdate, Status, Task, TaskCoordination, WorkPlan
 from tasks.selectors import plan_burnup, plan_figures
@@ -139,7 +140,7 @@ def test_restoring_over_an_existing_plan_is_refused_and_changes_nothing(plan_202
     call_command("plan_backup", plan=2020, output=backup, stdout=StringIO())
     journal_before = _journal()
 
-    with pytest.raises(CommandError, match="Kế hoạch năm 2020 đã có"):
+    with pytest.raises(CommandError, match="Kế hoạch năm 2020 đã có"), translation.override("vi"):
         call_command("plan_backup", restore=backup)
 
     assert _journal() == journal_before
@@ -150,7 +151,7 @@ def test_a_file_that_is_not_a_backup_is_refused(tmp_path, db):
     path = tmp_path / "other.json"
     path.write_text(json.dumps({"format": "something else"}))
 
-    with pytest.raises(CommandError, match="không phải bản sao lưu kế hoạch"):
+    with pytest.raises(CommandError, match="không phải bản sao lưu kế hoạch"), translation.override("vi"):
         call_command("plan_backup", restore=path)
 
     assert not WorkPlan.objects.exists()
