@@ -161,6 +161,7 @@ ADMIN_MODELS = {
     "tasks.journalauditentry": "none",
     "reports.weeklyreport": "view",
     "reports.reminderlog": "none",
+    "reports.outboxmessage": "none",
     # django-axes: sign-in attempts, lock-outs and sign-ins (superusers only).
     "axes.accessattempt": "none",
     "axes.accesslog": "none",
@@ -173,11 +174,12 @@ NEVER = {
     ("tasks.journalauditentry", "delete"),
     ("reports.weeklyreport", "add"),
     ("reports.reminderlog", "add"),
+    ("reports.outboxmessage", "add"),
     ("axes.accessattempt", "add"),
     ("axes.accesslog", "add"),
     ("axes.accessfailurelog", "add"),
 }
-READ_ONLY = {"tasks.journalauditentry", "reports.reminderlog"}
+READ_ONLY = {"tasks.journalauditentry", "reports.reminderlog", "reports.outboxmessage"}
 # A change page whose every field is read-only: its POST saves nothing and returns to the list.
 NOTHING_TO_EDIT = {"reports.weeklyreport", "axes.accessattempt", "axes.accesslog", "axes.accessfailurelog"}
 # A superuser's delete page for these is sent back: the object is in use (see units.admin).
@@ -333,6 +335,18 @@ def world(settings, tmp_path):
         ),
     }
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    from reports.models import OutboxMessage
+
+    objects["reports.outboxmessage"] = OutboxMessage.objects.create(
+        key="access-matrix",
+        batch="access-matrix",
+        kind="weekly",
+        recipient="lanhdao@example.vn",
+        from_email="no-reply@example.vn",
+        subject="Báo cáo tuần",
+        body_text="…",
+    )
     from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
     attempt = {"user_agent": "test", "ip_address": "10.0.0.9", "username": "x", "http_accept": "*/*", "path_info": "/"}
