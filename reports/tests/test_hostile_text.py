@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from pypdf import PdfReader
 
+from plan_portal.tests.factories import at, record_progress
 from plan_portal.text import BIDI_CONTROLS
 from reports.rendering.email import reminder_message, report_message
 from reports.rendering.pdf import PDF_NOTE_MAX_CHARS
@@ -15,8 +16,6 @@ from reports.services import weekly_report_build
 from tasks.models import Status, Task
 from tasks.services import NOTE_MAX_LENGTH
 from units.models import Unit
-
-from .weekly_world import record_update
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +43,7 @@ def _links(reader: PdfReader) -> list[str]:
 def _cancel_nv03_with(note: str):
     task = Task.objects.get(code="NV-03")
     author = get_user_model().objects.get(username="staff-a")
-    record_update(task, author, date(2020, 6, 25), Status.CANCELLED, 10, note)
+    record_progress(task, at=at(date(2020, 6, 25)), status=Status.CANCELLED, progress=10, note=note, author=author)
 
 
 @pytest.mark.parametrize(
