@@ -146,6 +146,11 @@ class Task(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Optimistic concurrency: a form carries the version it was shown with.
     version = models.PositiveIntegerField(_("version"), default=1)
+    # The coordinating units' codes ("VU-DL, VU-TC"), kept equal to the
+    # TaskCoordination rows by tasks.services.task_record_coordination_change so
+    # that the audit history (simple_history) shows who changed them and when.
+    # Editable only because simple_history diffs editable fields; no form lists it.
+    coordinating_unit_codes = models.CharField(_("coordinating units"), max_length=1000, blank=True)
     search_text = models.TextField(editable=False, blank=True, default="")
 
     # The journal is the history of status and progress; the audit trail is
@@ -308,3 +313,42 @@ class ProgressUpdate(models.Model):
     @property
     def progress_delta(self) -> int:
         return self.progress - self.previous_progress
+
+
+class JournalAuditEntry(models.Model):
+    """What happened to a journal entry after it was written: a superuser
+    corrected its note, or deleted it. The journal itself stays append-only
+    for everyone else; this keeps the old text and what a deleted entry held."""
+
+    class Action(models.TextChoices):
+        NOTE_CORRECTED = "note_corrected", _("Note corrected")
+        DELETED = "deleted", _("Deleted")
+
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    # SET_NULL and the code below: the audit outlives a task deleted later.
+    task = models.ForeignKey(
+        Task, verbose_name=_("task"), null=True, on_delete=models.SET_NULL, related_name="journal_audit"
+    )
+    task_code = models.CharField(_("task code"), max_length=32)
+    update_id = models.PositiveBigIntegerField(_("journal entry"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_username = models.CharField(_("by (user name)"), max_length=150)
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    old_note = models.TextField(_("old note"), blank=True)
+    new_note = models.TextField(_("new note"), blank=True)
+    entry = models.JSONField(_("entry as it was"), default=dict)
+
+    class Meta:
+        verbose_name = _("journal audit entry")
+        verbose_name_plural = _("journal audit")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["task", "-at"], name="journal_audit_task_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.task_code} #{self.update_id}: {self.action}"

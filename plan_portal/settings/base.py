@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Refused actions (PermissionDenied) in the `plan_portal.security` log, with user and address.
+    "plan_portal.security_log.RefusedActionLogMiddleware",
     # A hung database is a 503 (its process_exception runs before the others').
     "plan_portal.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes requires: it turns a lock-out into the lock-out page.

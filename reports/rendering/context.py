@@ -3,6 +3,7 @@ codes as translated labels. Shared by the web page, the PDF and the e-mails."""
 
 from datetime import date, datetime
 
+from plan_portal.text import strip_bidi_controls_deep
 from tasks.labels import ACTIVITY_LABELS, COUNT_LABELS, field_label, state_label, status_label
 
 FOUR_WAY = ("completed_on_time", "completed_late", "open_within_deadline", "open_overdue")
@@ -40,7 +41,12 @@ def _change(row: dict) -> dict:
 
 
 def report_context(snapshot: dict, *, changes: dict | None = None, unit_code: str | None = None) -> dict:
-    """Display data; with `unit_code`, also that unit's own section (e-mail to its head)."""
+    """Display data; with `unit_code`, also that unit's own section (e-mail to its head).
+
+    Text-direction controls are dropped from every text of the snapshot (notes,
+    titles, unit names), so the web page, the PDF and the e-mails show text in
+    the order it was typed."""
+    snapshot = strip_bidi_controls_deep(snapshot)
     counts = snapshot["counts"]
     changes = changes or {}
 
