@@ -15,6 +15,8 @@ env = environ.Env()
 
 SECRET_KEY = env("SECRET_KEY", default="insecure-development-key-change-me-in-production")
 DEBUG = env.bool("DEBUG", default=False)
+# `make bench` only: routes the benchmark floor page (/bench/floor/). Never on in production.
+BENCH = env.bool("BENCH", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
