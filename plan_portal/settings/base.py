@@ -33,6 +33,9 @@ INSTALLED_APPS = [
     "simple_history",
     "django_celery_beat",
     "import_export",
+    "axes",
+    "csp",
+    "plan_portal",
     "units",
     "tasks",
     "reports",
@@ -40,6 +43,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -47,9 +51,15 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "plan_portal.middleware.SessionTimeoutMiddleware",
+    "plan_portal.middleware.PrivateCacheMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A hung database is a 503 (its process_exception runs before the others').
+    "plan_portal.middleware.DatabaseUnavailableMiddleware",
+    # Last, as django-axes requires: it turns a lock-out into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "plan_portal.urls"
@@ -79,23 +89,36 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DB_CONNECT_TIMEOUT = env.int("DB_CONNECT_TIMEOUT", default=5)
-DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=30_000)
+# Web requests answer a hung database (a locked table, a stuck query) with a
+# 503 within 5 s (plan_portal.middleware.DatabaseUnavailableMiddleware):
+# these limits hold for every connection, workers and commands included;
+# Celery workers raise them on each new connection (plan_portal.celery).
+DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=4_000)
+DB_LOCK_TIMEOUT_MS = env.int("DB_LOCK_TIMEOUT_MS", default=3_000)
+DB_WORKER_STATEMENT_TIMEOUT_MS = env.int("DB_WORKER_STATEMENT_TIMEOUT_MS", default=60_000)
+DB_WORKER_LOCK_TIMEOUT_MS = env.int("DB_WORKER_LOCK_TIMEOUT_MS", default=30_000)
+
+
+def postgresql_options(*, statement_timeout_ms: int, lock_timeout_ms: int) -> dict:
+    """Connection options: a hung server must not hang a request or a worker
+    forever: bound the connect, every statement, lock waits and idle transactions."""
+    return {
+        "connect_timeout": DB_CONNECT_TIMEOUT,
+        "options": (
+            f"-c statement_timeout={statement_timeout_ms}"
+            f" -c lock_timeout={lock_timeout_ms}"
+            " -c idle_in_transaction_session_timeout=60000"
+            # The "as of" aggregates' cost estimate switches JIT on, which then spends
+            # 1.4 s of a 1.7 s query compiling (issue 14); the portal never gains from it.
+            " -c jit=off"
+        ),
+        "application_name": "plan_portal",
+    }
+
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # A hung server must not hang a request or a worker forever: bound the
-    # connect, every statement, lock waits and idle transactions.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {
-            "connect_timeout": DB_CONNECT_TIMEOUT,
-            "options": (
-                f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
-                " -c lock_timeout=10000"
-                " -c idle_in_transaction_session_timeout=60000"
-                # The "as of" aggregates' cost estimate switches JIT on, which then spends
-                # 1.4 s of a 1.7 s query compiling (issue 14); the portal never gains from it.
-                " -c jit=off"
-            ),
-            "application_name": "plan_portal",
-        }
+        postgresql_options(statement_timeout_ms=DB_STATEMENT_TIMEOUT_MS, lock_timeout_ms=DB_LOCK_TIMEOUT_MS)
     )
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -115,6 +138,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: cache, Celery broker and results ------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=2.0)
+# The cache answers in milliseconds or not at all: a frozen Redis must cost a
+# page well under a second (a page may read and write the cache once each).
+REDIS_CACHE_TIMEOUT_SECONDS = env.float("REDIS_CACHE_TIMEOUT_SECONDS", default=0.5)
 
 
 def _next_redis_db(url: str) -> str:
@@ -139,8 +165,8 @@ if REDIS_URL:
             "TIMEOUT": 600,
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT_SECONDS,
-                "SOCKET_TIMEOUT": REDIS_TIMEOUT_SECONDS,
+                "SOCKET_CONNECT_TIMEOUT": REDIS_CACHE_TIMEOUT_SECONDS,
+                "SOCKET_TIMEOUT": REDIS_CACHE_TIMEOUT_SECONDS,
                 # The cache only saves work: when Redis is down or frozen,
                 # pages are computed from the database instead of failing.
                 "IGNORE_EXCEPTIONS": True,
@@ -160,7 +186,17 @@ else:
 
 # Sessions live in the database so that losing Redis never signs anyone out.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
-SESSION_COOKIE_AGE = 60 * 60 * 12
+# Absolute limit: a sign-in lasts at most this long, however active the person
+# is (plan_portal.middleware.SessionTimeoutMiddleware; also the cookie's age).
+SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=60 * 60 * 12)
+# Idle limit: signed out after this many seconds without a request.
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=60 * 60)
+# The last-seen time is written at most this often (one UPDATE per person per
+# period, not one per request), so the idle limit is exact to this many seconds.
+SESSION_ACTIVITY_RESOLUTION = 5 * 60
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 
 # --- Celery ----------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -180,8 +216,15 @@ CELERY_TASK_TRACK_STARTED = True
 CELERY_RESULT_EXPIRES = 60 * 60 * 24
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A job taken by a worker that then died outright (SIGKILL, power loss) is
+# handed out again after this long: just above the longest job's hard time
+# limit (reports.tasks.TIME_LIMITS, 300 s), so a report is rebuilt within
+# minutes and a job still running is never handed out twice. It must also
+# exceed the longest retry countdown (retry_backoff_max, 300 s): a job waiting
+# for its retry sits unacknowledged in the worker.
+BROKER_VISIBILITY_TIMEOUT = env.int("BROKER_VISIBILITY_TIMEOUT", default=360)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 60 * 60,
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
     "socket_timeout": REDIS_TIMEOUT_SECONDS,
     "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
     "retry_on_timeout": True,
@@ -192,6 +235,8 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
 }
 CELERY_REDIS_SOCKET_TIMEOUT = REDIS_TIMEOUT_SECONDS
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT_SECONDS
+# Workers and commands retry a publish a little; requests never do
+# (reports.enqueue.job_enqueue: one attempt, then the catch-up job).
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 3,
@@ -199,6 +244,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 1,
     "interval_max": 3,
 }
+# A request waits this long at most to queue a job (reports.enqueue.job_enqueue);
+# what could not be queued is done by the catch-up job.
+JOB_ENQUEUE_TIMEOUT_SECONDS = env.float("JOB_ENQUEUE_TIMEOUT_SECONDS", default=1.5)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # --- Auth ------------------------------------------------------------------
@@ -208,10 +256,63 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out account or address is refused before any password check.
+    "plan_portal.security.PortalAxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 LEADERSHIP_GROUP = "Leadership"
+
+# --- Security: headers, lock-out, rate limits (README "Security and operations")
+# Behind nginx every request comes from 127.0.0.1: the client's address is then
+# the last X-Forwarded-For entry added by this many trusted proxies (0: none,
+# REMOTE_ADDR is the client). Used by the lock-out, the reset limit and the logs.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Sent only on HTTPS requests (SecurityMiddleware), so harmless on a laptop.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# django-csp 4 format. Every script and style is a file under /static/ (no
+# inline <script>, <style> or style="" in the portal's templates); Bootstrap's
+# CSS draws a few icons from data: SVG images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# django-axes: after AXES_FAILURE_LIMIT failed sign-ins for one account, or from
+# one address, further attempts are refused for AXES_COOLOFF_TIME hours (429,
+# portal page). Counted in the database (axes.AccessAttempt), so every web
+# process sees the same count; a success resets the count.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "plan_portal.security.client_ip"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_VERBOSE = False  # plan_portal.security logs sign-ins and lock-outs itself
+# Password-reset e-mails: at most this many per account and per address in
+# PASSWORD_RESET_WINDOW seconds; more requests get the same answer, no e-mail.
+PASSWORD_RESET_LIMIT_PER_ACCOUNT = env.int("PASSWORD_RESET_LIMIT_PER_ACCOUNT", default=3)
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=10)
+PASSWORD_RESET_WINDOW = 60 * 60
 
 # --- Internationalisation --------------------------------------------------
 LANGUAGE_CODE = "vi"
@@ -225,7 +326,7 @@ LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 
 # --- Static and uploaded files --------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
@@ -260,7 +361,13 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Sign-ins, failed sign-ins, lock-outs, reset e-mails: user and address.
+        "plan_portal.security": {"level": "INFO"},
+        # django-axes logs every reset at INFO; plan_portal.security says what matters.
+        "axes": {"level": "WARNING"},
+    },
 }
 
 # WhiteNoise serves static files straight from the finders (no collectstatic)
@@ -275,5 +382,18 @@ REPORT_EXTRA_RECIPIENTS = env.list("REPORT_EXTRA_RECIPIENTS", default=[])
 REPORT_FROM_EMAIL = env("REPORT_FROM_EMAIL", default=DEFAULT_FROM_EMAIL)
 # Absolute address of the portal for links in e-mails (empty: no links).
 REPORT_BASE_URL = env("REPORT_BASE_URL", default="")
+# The catch-up job (build_due_weekly_reports_task, every 10 minutes) e-mails
+# the week just ended from Monday at this hour (local time) on.
+REPORT_SEND_HOUR = env.int("REPORT_SEND_HOUR", default=7)
+# Report files no row uses are removed once older than this (longer than any build).
+REPORT_ORPHAN_GRACE_SECONDS = env.int("REPORT_ORPHAN_GRACE_SECONDS", default=15 * 60)
+# E-mail outbox (reports.outbox): a sender holds a message this long at most
+# (well above EMAIL_TIMEOUT); a message is given up after this many attempts.
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=120)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 # WeasyPrint and fontTools log every layout step at INFO.
 LOGGING["loggers"].update({"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}})
+
+# --- /healthz -----------------------------------------------------------------
+# Each check (database statement, Redis ping) gives up after this many seconds.
+HEALTHZ_TIMEOUT_SECONDS = env.float("HEALTHZ_TIMEOUT_SECONDS", default=1.0)
