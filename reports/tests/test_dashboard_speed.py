@@ -169,7 +169,7 @@ def test_the_cache_key_is_one_primary_key_lookup_whatever_the_journal_size(plan_
 def test_a_stale_plan_save_never_moves_the_cache_key_back(plan_2020):
     plan, t = plan_2020
     stale = type(plan).objects.get(pk=plan.pk)
-    record(t["T5"], Status.IN_PROGRESS, 10, at(date(2020, 6, 30), 9))
+    record_progress(t["T5"], at=at(date(2020, 6, 30), 9), status=Status.IN_PROGRESS, progress=10)
     after_update = dashboard.plan_journal_version(plan=plan)
 
     stale.title = "Kế hoạch 2020 (sửa)"

@@ -120,7 +120,7 @@ def test_the_detail_costs_the_same_with_5_and_300_updates_and_on_older_pages(db,
 
 def test_a_deep_page_costs_what_the_first_does_and_shows_the_right_rows(db, client):
     unit, other = UnitFactory(code="VU-TC"), UnitFactory(code="VU-DL")
-    client.force_login(MembershipFactory(unit=unit).user)
+    client.force_login(member(unit))
     _make_tasks(500, unit, other)
     Task.objects.filter(code__in=["Q-0007", "Q-0400"]).update(due_date=date(2020, 3, 1))
     url = reverse("tasks:list")
