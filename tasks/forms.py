@@ -22,11 +22,13 @@ class ProgressUpdateForm(forms.Form):
         },
         widget=forms.NumberInput(attrs={"min": 0, "max": 100, "step": 1, "inputmode": "numeric"}),
     )
+    # Neither required nor length-checked here: the service's own rules answer, with their own
+    # messages ("say why the task is on hold", "the note is too long (4001 characters...)"),
+    # which a check here would hide.
     note = forms.CharField(
         label=_("Note"),
-        max_length=NOTE_MAX_LENGTH,
+        required=False,
         strip=True,
-        error_messages={"required": _("Write a note on what was done.")},
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": NOTE_MAX_LENGTH}),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

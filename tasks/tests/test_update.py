@@ -44,9 +44,10 @@ def _post(client, task, htmx=False, **data):
         ({"progress": "-1"}, "progress", "Progress must be a whole number between 0 and 100."),
         ({"progress": "abc"}, "progress", "Progress must be a whole number between 0 and 100."),
         ({"status": "completed", "progress": "90"}, "progress", "A completed task has progress 100%."),
-        ({"status": "on_hold", "note": "   "}, "note", "Write a note on what was done."),
+        ({"status": "on_hold", "note": "   "}, "note", "Say why the task is on hold or cancelled."),
+        ({"note": ""}, "note", "Write a note on what was done."),
         ({"status": "finished"}, "status", None),
-        ({"note": "x" * 4001}, "note", None),
+        ({"note": "x" * 4001}, "note", "The note is too long (4001 characters; at most 4000)."),
     ],
 )
 @pytest.mark.parametrize("htmx", [False, True])
@@ -73,7 +74,7 @@ def test_on_hold_without_a_reason_is_refused_by_the_service_rule(world, staff_cl
     response = _post(staff_client, world.task, status="cancelled", note="")
 
     assert response.status_code == 422
-    assert _field_errors(response) == {"note": "Write a note on what was done."}
+    assert _field_errors(response) == {"note": "Say why the task is on hold or cancelled."}
     assert _state(world.task) == before
 
 
