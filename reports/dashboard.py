@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, Q, QuerySet, Value
 from django.urls import reverse
 from django.utils import formats, translation
 from django.utils.http import urlencode
@@ -132,23 +132,11 @@ def dashboard_parse_params(params, *, unit_code: str | None = None) -> Dashboard
 def plan_journal_version(*, plan: WorkPlan) -> str:
     """A value that changes whenever anything the dashboard shows may change.
 
-    The journal is append-only, so its highest id moves with every new update
-    (even one back-dated); `updated_at` moves with every plan edit. One query.
-    """
-    latest_update = ProgressUpdate.objects.filter(task__plan=OuterRef("pk")).order_by("-id").values("id")[:1]
-    tasks = Task.objects.filter(plan=OuterRef("pk")).order_by().values("plan")
-    row = (
-        WorkPlan.objects.filter(pk=plan.pk)
-        .annotate(
-            last_update_id=Subquery(latest_update),
-            last_edit=Subquery(tasks.annotate(m=Max("updated_at")).values("m")),
-            task_count=Subquery(tasks.annotate(n=Count("pk")).values("n")),
-        )
-        .values("last_update_id", "last_edit", "task_count")
-        .first()
-    ) or {}
-    last_edit = row.get("last_edit")
-    return f"{row.get('last_update_id') or 0}-{last_edit.timestamp() if last_edit else 0}-{row.get('task_count') or 0}"
+    `WorkPlan.figures_version` moves in the same transaction as every journal
+    entry (even a back-dated one), its undo and every task edit: one lookup by
+    primary key, whatever the size of the journal."""
+    version = WorkPlan.objects.filter(pk=plan.pk).values_list("figures_version", flat=True).first()
+    return str(version or 0)
 
 
 def task_overdue_list(*, tasks: QuerySet[Task], as_of: date) -> QuerySet[Task]:

@@ -51,8 +51,12 @@ class WorkPlan(models.Model):
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
     description = models.TextField(_("description"), blank=True)
+    # Moves with every write that may change the plan's figures (a journal entry,
+    # its undo, a task edit, a task created or deleted): the dashboard's cache key
+    # reads it with one primary-key lookup instead of aggregating the journal.
+    figures_version = models.PositiveBigIntegerField(default=0, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["figures_version"])
 
     class Meta:
         verbose_name = _("work plan")
@@ -73,6 +77,15 @@ class WorkPlan(models.Model):
 
     def __str__(self) -> str:
         return self.title or str(self.year)
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            # Never write back a stale counter: only plan_figures_changed moves it.
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "figures_version"
+            ]
+        super().save(*args, **kwargs)
+        plan_figures_changed(plan_id=self.pk)
 
 
 class TaskQuerySet(models.QuerySet):
@@ -220,6 +233,21 @@ class Task(models.Model):
     def save(self, *args, **kwargs):
         self.search_text = normalize_search(" ".join([self.code, self.title, self.title_en, self.description]))
         super().save(*args, **kwargs)
+        plan_figures_changed(plan_id=self.plan_id)
+
+    def delete(self, *args, **kwargs):
+        plan_id = self.plan_id
+        result = super().delete(*args, **kwargs)
+        plan_figures_changed(plan_id=plan_id)
+        return result
+
+
+def plan_figures_changed(*, plan_id: int) -> None:
+    """Move the plan's figures version (the dashboard's cache key), in the caller's transaction.
+
+    A counter, not the latest journal id: two writers committing out of id
+    order would otherwise leave the key unchanged after the second commit."""
+    WorkPlan.objects.filter(pk=plan_id).update(figures_version=models.F("figures_version") + 1)
 
 
 class TaskCoordination(models.Model):

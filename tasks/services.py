@@ -11,7 +11,15 @@ from django.utils.translation import gettext as _
 
 from units.models import Unit
 
-from .models import STATUSES_NEEDING_REASON, JournalAuditEntry, ProgressUpdate, Status, Task, TaskCoordination
+from .models import (
+    STATUSES_NEEDING_REASON,
+    JournalAuditEntry,
+    ProgressUpdate,
+    Status,
+    Task,
+    TaskCoordination,
+    plan_figures_changed,
+)
 from .selectors import task_user_can_record_progress
 
 NOTE_MAX_LENGTH = 4000
@@ -105,6 +113,8 @@ def task_record_progress(
         previous_progress=current.progress,
     )
     completed_at = _task_move(task=current, status=status, progress=progress, recorded_at=recorded_at)
+    # Last, so the plan row (shared by every task of the plan) stays locked only until the commit.
+    plan_figures_changed(plan_id=current.plan_id)
     task.status, task.progress, task.completed_at = status, progress, completed_at
     task.last_update_at, task.version = recorded_at, current.version + 1
     return update
@@ -335,6 +345,7 @@ def progress_update_undo(*, update: ProgressUpdate, user=None) -> Task:
         version=task.version + 1,
         updated_at=timezone.now(),
     )
+    plan_figures_changed(plan_id=task.plan_id)
     task.refresh_from_db()
     return task
 

@@ -75,7 +75,8 @@ def report_context(snapshot: dict, *, changes: dict | None = None, unit_code: st
         "status_changes": [_change(c) for c in snapshot["status_changes"]],
         "notes": [_change(c) for c in snapshot["notes"]],
         "units_not_updated": snapshot["units_not_updated"],
-        "tasks": [_task(t) for t in snapshot["tasks"]],
+        # No "tasks": the page, PDF and e-mail never list every task (the XLSX reads
+        # snapshot["tasks"] itself); converting 4,600 of them cost most of a page view.
     }
     if unit_code:
         ctx["unit_section"] = unit_section(ctx, unit_code)
