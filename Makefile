@@ -17,8 +17,10 @@ TEST_ENV := DJANGO_SETTINGS_MODULE=plan_portal.settings.test
 # chromium and redis-server (tests start their own Redis to stop or freeze it).
 SYSTEM_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
 TEST_SYSTEM_PACKAGES := chromium redis-server
+# `make bench`: wrk drives the load (bench/wrk.lua).
+BENCH_SYSTEM_PACKAGES := wrk
 
-.PHONY: run test mutants setup setup-test system-deps system-deps-test assets messages migrate demo worker beat lint format check clean
+.PHONY: run test mutants setup setup-test system-deps system-deps-test assets messages migrate demo worker beat lint format check clean bench
 
 run: setup migrate demo ## Set up and start the portal with demo data on http://$(HOST):$(PORT)
 	@echo "Plan Portal: http://$(HOST):$(PORT)/  (demo accounts above)"
@@ -99,6 +101,15 @@ worker: setup
 	$(VENV)/bin/celery -A plan_portal worker --loglevel=INFO --concurrency=2
 beat: setup
 	$(VENV)/bin/celery -A plan_portal beat --loglevel=INFO
+
+# Load test against PostgreSQL + Redis (see README, Performance). BENCH_DURATION=3 for a ~1-minute smoke run.
+bench: setup
+	@missing=$$(for p in $(BENCH_SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:" $$missing; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+	$(PY) bench/run.py
 
 makemessages: $(VENV)/.installed
 	$(PY) manage.py makemessages -l vi --no-location --no-obsolete --ignore=.venv --ignore=node_modules --ignore=static/vendor

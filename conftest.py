@@ -125,9 +125,12 @@ def empty_cache():
     """The dashboard caches its figures: start and end each test with none."""
     from django.core.cache import cache
 
-    cache.clear()
+    # On Redis only this process's keys (its KEY_PREFIX): a FLUSHDB would also empty
+    # the cache of the other xdist worker, and of any other run sharing the server.
+    clear = (lambda: cache.delete_pattern("*")) if hasattr(cache, "delete_pattern") else cache.clear
+    clear()
     yield
-    cache.clear()
+    clear()
 
 
 @pytest.fixture

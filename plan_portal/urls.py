@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
@@ -20,3 +21,6 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("units/", include("units.urls")),
 ]
+
+if settings.BENCH:  # `make bench` only: the floor every page is compared with
+    urlpatterns.append(path("bench/floor/", views.bench_floor, name="bench-floor"))

@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_safe
 
@@ -22,3 +23,14 @@ def healthz(request):
     response = JsonResponse(body, status=status)
     response["Cache-Control"] = "no-store"
     return response
+
+
+@login_required
+@require_GET
+def bench_floor(request):
+    """The benchmark's floor (routed only with settings.BENCH): signed in, one
+    trivial query, a tiny answer. Every page is measured as a share of it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        (value,) = cursor.fetchone()
+    return HttpResponse(f"floor {value}", content_type="text/plain")

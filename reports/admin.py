@@ -53,6 +53,14 @@ class ReminderLogAdmin(admin.ModelAdmin):
     list_select_related = ("unit",)
     readonly_fields = ("unit", "iso_year", "iso_week", "sent_at", "recipients")
 
+    # Written by the Friday job only; the admin reads it. (An add form with
+    # only read-only fields used to save an empty row: a 500.)
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(admin.ModelAdmin):

@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, Q, QuerySet, Value
 from django.urls import reverse
 from django.utils import formats, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from tasks.labels import ACTIVITY_LABELS, COUNT_LABELS
-from tasks.models import CompletionReview, ProgressUpdate, Status, Task, TaskRequest, WorkPlan
+from tasks.models import ProgressUpdate, Status, Task, WorkPlan
 from tasks.selectors import (
     COUNT_KEYS,
     DaysBetween,
@@ -135,34 +135,11 @@ def dashboard_parse_params(params, *, unit_code: str | None = None) -> Dashboard
 def plan_journal_version(*, plan: WorkPlan) -> str:
     """A value that changes whenever anything the dashboard shows may change.
 
-    The journal is append-only, so its highest id moves with every new update
-    (even one back-dated); `updated_at` moves with every plan edit. One query.
-    """
-    latest_update = ProgressUpdate.objects.filter(task__plan=OuterRef("pk")).order_by("-id").values("id")[:1]
-    tasks = Task.objects.filter(plan=OuterRef("pk")).order_by().values("plan")
-    # Requests and completion reviews move figures (pending requests, awaiting
-    # confirmation) without a journal entry: their latest id and decision count too.
-    requests = TaskRequest.objects.filter(task__plan=OuterRef("pk")).order_by().values("task__plan")
-    reviews = CompletionReview.objects.filter(task__plan=OuterRef("pk")).order_by("-id").values("id")[:1]
-    row = (
-        WorkPlan.objects.filter(pk=plan.pk)
-        .annotate(
-            last_update_id=Subquery(latest_update),
-            last_edit=Subquery(tasks.annotate(m=Max("updated_at")).values("m")),
-            task_count=Subquery(tasks.annotate(n=Count("pk")).values("n")),
-            last_request_id=Subquery(requests.annotate(m=Max("id")).values("m")),
-            requests_decided=Subquery(requests.annotate(n=Count("decided_at")).values("n")),
-            last_review_id=Subquery(reviews),
-        )
-        .values("last_update_id", "last_edit", "task_count", "last_request_id", "requests_decided", "last_review_id")
-        .first()
-    ) or {}
-    last_edit = row.get("last_edit")
-    process = f"{row.get('last_request_id') or 0}-{row.get('requests_decided') or 0}-{row.get('last_review_id') or 0}"
-    return (
-        f"{row.get('last_update_id') or 0}-{last_edit.timestamp() if last_edit else 0}-{row.get('task_count') or 0}"
-        f"-{process}"
-    )
+    `WorkPlan.figures_version` moves in the same transaction as every journal
+    entry (even a back-dated one), its undo and every task edit: one lookup by
+    primary key, whatever the size of the journal."""
+    version = WorkPlan.objects.filter(pk=plan.pk).values_list("figures_version", flat=True).first()
+    return str(version or 0)
 
 
 def task_overdue_list(*, tasks: QuerySet[Task], as_of: date) -> QuerySet[Task]:

@@ -24,7 +24,7 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from units.admin import folded_search
-from units.forms import KnownObjectsInlineFormSet, KnownObjectsInlineMixin
+from units.forms import KnownObjectsInlineFormSet, KnownObjectsInlineMixin, SafeAutocompleteMixin
 from units.models import Unit
 
 from .imports import (
@@ -42,6 +42,7 @@ from .models import (
     CompletionReview,
     Contribution,
     DueDateChange,
+    JournalAuditEntry,
     ProgressUpdate,
     Task,
     TaskCoordination,
@@ -49,7 +50,13 @@ from .models import (
     WorkPlan,
 )
 from .selectors import local_today
-from .services import progress_update_undo, task_record_progress, tasks_reassign_lead_unit
+from .services import (
+    progress_update_correct_note,
+    progress_update_undo,
+    task_record_coordination_change,
+    task_record_progress,
+    tasks_reassign_lead_unit,
+)
 
 IMPORT_SESSION_KEY = "tasks_import_file"
 
@@ -188,7 +195,7 @@ class ImportUploadForm(forms.Form):
 
 
 @admin.register(Task)
-class TaskAdmin(SimpleHistoryAdmin):
+class TaskAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
     list_display = [
         "code",
         "title_short",
@@ -262,6 +269,12 @@ class TaskAdmin(SimpleHistoryAdmin):
         if change:
             obj._change_reason = _("Edited in the admin")
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        # The coordinating units (an inline) are saved after the task: their
+        # change joins the history entry save_model just wrote.
+        super().save_related(request, form, formsets, change)
+        task_record_coordination_change(task=form.instance, user=request.user, amend_latest=True)
 
     # --- Actions -------------------------------------------------------------
 
@@ -390,12 +403,30 @@ class TaskAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(TaskCoordination)
-class TaskCoordinationAdmin(admin.ModelAdmin):
+class TaskCoordinationAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
     list_display = ["task", "unit"]
     list_select_related = ["task", "unit"]
     list_filter = [("unit", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["task__code", "unit__code"]
     autocomplete_fields = ["task", "unit"]
+
+    # Every change lands in the task's audit history (who, when, the units before and after).
+    def save_model(self, request, obj, form, change):
+        previous_task = TaskCoordination.objects.get(pk=obj.pk).task if change else None
+        super().save_model(request, obj, form, change)
+        for task in {obj.task, previous_task} - {None}:
+            task_record_coordination_change(task=task, user=request.user, reason=_("Edited in the admin"))
+
+    def delete_model(self, request, obj):
+        task = obj.task
+        super().delete_model(request, obj)
+        task_record_coordination_change(task=task, user=request.user, reason=_("Edited in the admin"))
+
+    def delete_queryset(self, request, queryset):
+        tasks = list(Task.objects.filter(pk__in=queryset.values("task")))
+        super().delete_queryset(request, queryset)
+        for task in tasks:
+            task_record_coordination_change(task=task, user=request.user, reason=_("Edited in the admin"))
 
 
 # --- Progress journal ----------------------------------------------------------------
@@ -450,7 +481,7 @@ class _DeleteRefused(Exception):
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(admin.ModelAdmin):
+class ProgressUpdateAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
     """The journal: readable by admins, written only through the service."""
 
     list_display = ["task_code", "recorded_at", "author", "status", "progress", "previous_state", "note_short"]
@@ -509,12 +540,14 @@ class ProgressUpdateAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             return  # already recorded by tasks.services.task_record_progress in the form
-        super().save_model(request, obj, form, change)
+        # Only the note is editable; the service keeps the old and the new text.
+        progress_update_correct_note(update=obj, note=form.cleaned_data["note"], user=request.user)
 
     def delete_model(self, request, obj):
-        # Through the service, so the task steps back to the state the entry replaced.
+        # Through the service, so the task steps back to the state the entry replaced
+        # and the journal audit keeps what the entry held.
         try:
-            progress_update_undo(update=obj)
+            progress_update_undo(update=obj, user=request.user)
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             raise _DeleteRefused from error
@@ -549,6 +582,45 @@ class ProgressUpdateAdmin(admin.ModelAdmin):
     @admin.display(description=_("note"))
     def note_short(self, update) -> str:
         return Truncator(update.note).chars(80)
+
+
+@admin.register(JournalAuditEntry)
+class JournalAuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: corrections and deletions of journal entries, as they happened."""
+
+    list_display = ["at", "task_code", "update_id", "action", "actor_username", "old_note_short", "new_note_short"]
+    list_filter = ["action"]
+    search_fields = ["task_code", "actor_username", "old_note", "new_note"]
+    readonly_fields = [
+        "action",
+        "task",
+        "task_code",
+        "update_id",
+        "actor",
+        "actor_username",
+        "at",
+        "old_note",
+        "new_note",
+        "entry",
+    ]
+    list_select_related = ["task", "actor"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("old note"))
+    def old_note_short(self, entry) -> str:
+        return Truncator(entry.old_note).chars(80)
+
+    @admin.display(description=_("new note"))
+    def new_note_short(self, entry) -> str:
+        return Truncator(entry.new_note).chars(80)
 
 
 # --- the accountable process (issue 11): read-only in the admin ---------------

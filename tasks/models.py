@@ -52,8 +52,12 @@ class WorkPlan(models.Model):
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
     description = models.TextField(_("description"), blank=True)
+    # Moves with every write that may change the plan's figures (a journal entry,
+    # its undo, a task edit, a task created or deleted): the dashboard's cache key
+    # reads it with one primary-key lookup instead of aggregating the journal.
+    figures_version = models.PositiveBigIntegerField(default=0, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["figures_version"])
 
     class Meta:
         verbose_name = _("work plan")
@@ -74,6 +78,15 @@ class WorkPlan(models.Model):
 
     def __str__(self) -> str:
         return self.title or str(self.year)
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            # Never write back a stale counter: only plan_figures_changed moves it.
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "figures_version"
+            ]
+        super().save(*args, **kwargs)
+        plan_figures_changed(plan_id=self.pk)
 
 
 class TaskQuerySet(models.QuerySet):
@@ -147,6 +160,11 @@ class Task(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Optimistic concurrency: a form carries the version it was shown with.
     version = models.PositiveIntegerField(_("version"), default=1)
+    # The coordinating units' codes ("VU-DL, VU-TC"), kept equal to the
+    # TaskCoordination rows by tasks.services.task_record_coordination_change so
+    # that the audit history (simple_history) shows who changed them and when.
+    # Editable only because simple_history diffs editable fields; no form lists it.
+    coordinating_unit_codes = models.CharField(_("coordinating units"), max_length=1000, blank=True)
     search_text = models.TextField(editable=False, blank=True, default="")
 
     # The journal is the history of status and progress; the audit trail is
@@ -216,6 +234,21 @@ class Task(models.Model):
     def save(self, *args, **kwargs):
         self.search_text = normalize_search(" ".join([self.code, self.title, self.title_en, self.description]))
         super().save(*args, **kwargs)
+        plan_figures_changed(plan_id=self.plan_id)
+
+    def delete(self, *args, **kwargs):
+        plan_id = self.plan_id
+        result = super().delete(*args, **kwargs)
+        plan_figures_changed(plan_id=plan_id)
+        return result
+
+
+def plan_figures_changed(*, plan_id: int) -> None:
+    """Move the plan's figures version (the dashboard's cache key), in the caller's transaction.
+
+    A counter, not the latest journal id: two writers committing out of id
+    order would otherwise leave the key unchanged after the second commit."""
+    WorkPlan.objects.filter(pk=plan_id).update(figures_version=models.F("figures_version") + 1)
 
 
 class TaskCoordination(models.Model):
@@ -530,3 +563,42 @@ class CompletionReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task.code}: {self.decision}"
+
+
+class JournalAuditEntry(models.Model):
+    """What happened to a journal entry after it was written: a superuser
+    corrected its note, or deleted it. The journal itself stays append-only
+    for everyone else; this keeps the old text and what a deleted entry held."""
+
+    class Action(models.TextChoices):
+        NOTE_CORRECTED = "note_corrected", _("Note corrected")
+        DELETED = "deleted", _("Deleted")
+
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    # SET_NULL and the code below: the audit outlives a task deleted later.
+    task = models.ForeignKey(
+        Task, verbose_name=_("task"), null=True, on_delete=models.SET_NULL, related_name="journal_audit"
+    )
+    task_code = models.CharField(_("task code"), max_length=32)
+    update_id = models.PositiveBigIntegerField(_("journal entry"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_username = models.CharField(_("by (user name)"), max_length=150)
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    old_note = models.TextField(_("old note"), blank=True)
+    new_note = models.TextField(_("new note"), blank=True)
+    entry = models.JSONField(_("entry as it was"), default=dict)
+
+    class Meta:
+        verbose_name = _("journal audit entry")
+        verbose_name_plural = _("journal audit")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["task", "-at"], name="journal_audit_task_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.task_code} #{self.update_id}: {self.action}"

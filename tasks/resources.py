@@ -33,7 +33,7 @@ from plan_portal.text import normalize_search
 from units.models import Unit
 
 from .models import Field, Status, Task, WorkPlan
-from .services import task_record_progress
+from .services import task_record_coordination_change, task_record_progress
 
 # (key, header label). The order is the file's column order.
 COLUMNS = [
@@ -447,13 +447,21 @@ class TaskResource(resources.ModelResource):
 
     def do_instance_save(self, instance, is_create):
         # A task whose own cells are unchanged is not saved: no history row
-        # for a change of coordinating units or of status/progress alone.
-        if is_create or instance._import_fields_changed:
+        # for a change of status/progress alone (the journal records it).
+        instance._import_saved = is_create or instance._import_fields_changed
+        if instance._import_saved:
             super().do_instance_save(instance, is_create)
 
     def save_m2m(self, instance, row, **kwargs):
-        """Coordinating units, then the journal entry (its permission depends on them)."""
+        """Coordinating units (into the task's audit history), then the journal
+        entry (its permission depends on them)."""
         super().save_m2m(instance, row, **kwargs)
+        task_record_coordination_change(
+            task=instance,
+            user=self.user,
+            reason=str(JOURNAL_NOTE),
+            amend_latest=getattr(instance, "_import_saved", False),
+        )
         if instance._import_journal:
             self._record_journal(instance, *instance._import_journal)
 

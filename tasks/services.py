@@ -11,7 +11,16 @@ from django.utils.translation import gettext as _
 
 from units.models import Unit
 
-from .models import STATUSES_NEEDING_REASON, Attachment, ProgressUpdate, Status, Task
+from .models import (
+    STATUSES_NEEDING_REASON,
+    Attachment,
+    JournalAuditEntry,
+    ProgressUpdate,
+    Status,
+    Task,
+    TaskCoordination,
+    plan_figures_changed,
+)
 from .selectors import task_user_can_record_progress
 
 NOTE_MAX_LENGTH = 4000
@@ -145,6 +154,8 @@ def task_record_progress(
     for file in files:  # evidence given in the same form
         attachment_create(task=current, uploaded_by=author, file=file, update=update, check_permission=False)
     completed_at = _task_move(task=current, status=status, progress=progress, recorded_at=recorded_at)
+    # Last, so the plan row (shared by every task of the plan) stays locked only until the commit.
+    plan_figures_changed(plan_id=current.plan_id)
     task.status, task.progress, task.completed_at = status, progress, completed_at
     task.last_update_at, task.version = recorded_at, current.version + 1
     return update
@@ -226,8 +237,6 @@ def plan_sync(*, data: dict) -> dict[str, int]:
     """
     from plan_portal.sync import save_if_changed
 
-    from .models import TaskCoordination
-
     stats = {"created": 0, "updated": 0, "unchanged": 0}
     plan = _plan_sync_plan(data=data)
     units = {unit.code: unit for unit in Unit.objects.all()}
@@ -243,7 +252,7 @@ def plan_sync(*, data: dict) -> dict[str, int]:
     for row in sorted(data["tasks"], key=lambda r: (bool(r.get("parent")), r["code"])):
         task = tasks.get(row["code"]) or Task(plan=plan, code=row["code"])
         created = task.pk is None
-        changed = save_if_changed(task, _task_values(row=row, units=units, tasks=tasks))
+        saved = changed = save_if_changed(task, _task_values(row=row, units=units, tasks=tasks))
         tasks[task.code] = task
         wanted = {units[code].pk for code in row.get("coordinating_units", [])}
         have = set(TaskCoordination.objects.filter(task=task).values_list("unit_id", flat=True))
@@ -251,12 +260,102 @@ def plan_sync(*, data: dict) -> dict[str, int]:
             TaskCoordination.objects.filter(task=task, unit_id__in=have - wanted).delete()
             TaskCoordination.objects.bulk_create([TaskCoordination(task=task, unit_id=pk) for pk in wanted - have])
             changed = True
+        task_record_coordination_change(task=task, amend_latest=saved)
         stats["created" if created else ("updated" if changed else "unchanged")] += 1
     return stats
 
 
+def task_coordinating_unit_codes(*, task: Task) -> str:
+    """The codes of the task's coordinating units as the audit history stores them: "VU-DL, VU-TC"."""
+    codes = TaskCoordination.objects.filter(task=task).order_by("unit__code").values_list("unit__code", flat=True)
+    return ", ".join(codes)
+
+
+def task_record_coordination_change(*, task: Task, user=None, reason: str = "", amend_latest: bool = False) -> bool:
+    """Put the task's coordinating units, as they now are, into its audit history.
+
+    Call it after any change of TaskCoordination rows. With `amend_latest`
+    (the caller saved the task's own fields in the same transaction, which
+    wrote a history row) that row gets the new codes, so one edit is one entry
+    listing every field it changed; otherwise a new history row records who
+    changed the units and why. Returns whether the units changed.
+    """
+    codes = task_coordinating_unit_codes(task=task)
+    if codes == task.coordinating_unit_codes:
+        return False
+    task.coordinating_unit_codes = codes
+    if amend_latest:
+        Task.objects.filter(pk=task.pk).update(coordinating_unit_codes=codes)
+        latest = task.history.order_by("-history_date", "-history_id").first()
+        task.history.model.objects.filter(pk=latest.pk).update(coordinating_unit_codes=codes)
+    else:
+        task._history_user = user
+        task._change_reason = reason
+        task.save(update_fields=["coordinating_unit_codes"])
+    return True
+
+
+def _entry_as_it_was(update: ProgressUpdate) -> dict:
+    return {
+        "task": update.task.code,
+        "author": update.author.get_username(),
+        "recorded_at": update.recorded_at.isoformat(),
+        "created_at": update.created_at.isoformat() if update.created_at else None,
+        "status": update.status,
+        "progress": update.progress,
+        "previous_status": update.previous_status,
+        "previous_progress": update.previous_progress,
+        "note": update.note,
+    }
+
+
+def _audit(*, action: str, update: ProgressUpdate, user, old_note: str = "", new_note: str = "") -> JournalAuditEntry:
+    return JournalAuditEntry.objects.create(
+        action=action,
+        task=update.task,
+        task_code=update.task.code,
+        update_id=update.pk,
+        actor=user,
+        actor_username=user.get_username() if user is not None else "",
+        old_note=old_note,
+        new_note=new_note,
+        entry=_entry_as_it_was(update),
+    )
+
+
 @transaction.atomic
-def progress_update_undo(*, update: ProgressUpdate) -> Task:
+def progress_update_correct_note(*, update: ProgressUpdate, note: str, user) -> ProgressUpdate:
+    """Correct the wording of a journal entry's note (superusers, in the admin).
+
+    Only the note changes; the old and the new text are kept in the journal
+    audit with who and when. Same rules as a new note (required, at most
+    NOTE_MAX_LENGTH characters); raises ValidationError keyed "note".
+    """
+    locked = ProgressUpdate.objects.select_for_update().select_related("task", "author").get(pk=update.pk)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": [_("Write a note on what was done.")]})
+    if len(note) > NOTE_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "note": [
+                    _("The note is too long (%(length)d characters; at most %(max)d).")
+                    % {"length": len(note), "max": NOTE_MAX_LENGTH}
+                ]
+            }
+        )
+    if note == locked.note:
+        return locked
+    _audit(
+        action=JournalAuditEntry.Action.NOTE_CORRECTED, update=locked, user=user, old_note=locked.note, new_note=note
+    )
+    ProgressUpdate.objects.filter(pk=locked.pk).update(note=note)
+    update.note = locked.note = note
+    return locked
+
+
+@transaction.atomic
+def progress_update_undo(*, update: ProgressUpdate, user=None) -> Task:
     """Delete a task's latest journal entry and put the task back in the state it replaced.
 
     Only the latest entry may go: each entry records the state before it, so
@@ -272,6 +371,7 @@ def progress_update_undo(*, update: ProgressUpdate) -> Task:
             % {"code": task.code},
             code="not_latest",
         )
+    _audit(action=JournalAuditEntry.Action.DELETED, update=update, user=user, old_note=update.note)
     update.delete()
     remaining = journal.first()
     completed_at = None
@@ -286,6 +386,7 @@ def progress_update_undo(*, update: ProgressUpdate) -> Task:
         version=task.version + 1,
         updated_at=timezone.now(),
     )
+    plan_figures_changed(plan_id=task.plan_id)
     task.refresh_from_db()
     return task
 
@@ -483,6 +584,7 @@ def completion_review(*, task: Task, reviewer, decision: str, comment: str = "",
     review = CompletionReview.objects.create(
         task=current, update=entry, decision=decision, reviewer=reviewer, comment=comment, decided_at=at
     )
+    plan_figures_changed(plan_id=current.plan_id)  # awaiting confirmation is a dashboard figure
     if decision == ReviewDecision.RETURN:
         task_record_progress(
             task=current,
@@ -549,7 +651,7 @@ def request_create(
         raise ValidationError(errors)
     try:
         with transaction.atomic():
-            return TaskRequest.objects.create(
+            created = TaskRequest.objects.create(
                 task=current,
                 kind=kind,
                 unit=current.lead_unit,
@@ -560,6 +662,8 @@ def request_create(
             )
     except IntegrityError:  # a second request raced past the check above
         raise ValidationError({"kind": [_("This task already has a pending request of this kind.")]}) from None
+    plan_figures_changed(plan_id=current.plan_id)  # pending requests are a dashboard figure
+    return created
 
 
 def _lock_pending(request_pk: int):
@@ -617,6 +721,7 @@ def request_decide(
         _approve_status_change(req=req, task=task, decider=decider, now=now)
         req.state = RequestState.APPROVED
     req.save()
+    plan_figures_changed(plan_id=task.plan_id)
     return req
 
 
@@ -691,4 +796,5 @@ def request_withdraw(*, task_request, user):
     req.state = RequestState.WITHDRAWN
     req.decided_by, req.decided_at = user, timezone.now()
     req.save()
+    plan_figures_changed(plan_id=req.task.plan_id)
     return req

@@ -20,7 +20,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from plan_portal.text import normalize_search
 
-from .forms import KnownObjectsInlineMixin, UnitAdminForm
+from .forms import KnownObjectsInlineMixin, SafeAutocompleteMixin, UnitAdminForm
 from .models import Membership, Unit
 from .services import unit_delete, unit_tasks_blocking_delete, units_set_active
 
@@ -61,7 +61,7 @@ class MembershipInline(KnownObjectsInlineMixin, admin.TabularInline):
 
 
 @admin.register(Unit)
-class UnitAdmin(SimpleHistoryAdmin):
+class UnitAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
     form = UnitAdminForm
     list_display = ["tree_name", "code", "kind", "is_active", "member_count_display"]
     list_display_links = ["tree_name"]
@@ -172,7 +172,8 @@ class UnitAdmin(SimpleHistoryAdmin):
 
     def delete_view(self, request, object_id, extra_context=None):
         unit = self.get_object(request, object_id)
-        if unit is not None:
+        # Permission first: without it the answer is 403, whether the unit is in use or not.
+        if unit is not None and self.has_delete_permission(request, unit):
             codes = unit_tasks_blocking_delete(unit=unit)
             if codes:
                 self.message_user(request, _blocked_message(unit, codes), messages.ERROR)
@@ -191,7 +192,7 @@ class UnitAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
     list_display = ["user", "unit", "role", "created_at"]
     list_filter = ["role", ("unit", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["user", "unit"]

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +30,20 @@ class UnitAdminForm(forms.ModelForm):
         return parent
 
 
+def _usable_keys(model_field, values) -> list:
+    target = model_field.target_field
+    usable = []
+    for value in values:
+        try:
+            key = target.to_python(value)
+        except ValidationError:
+            continue
+        if isinstance(key, int) and not 0 < key < 2**63:
+            continue
+        usable.append(value)
+    return usable
+
+
 class KnownObjectsAutocompleteSelect(AutocompleteSelect):
     """Django's autocomplete widget looks up its selected object with one query
     per widget, so an inline with N rows costs N queries. The inline formset
@@ -37,6 +52,10 @@ class KnownObjectsAutocompleteSelect(AutocompleteSelect):
     known: dict | None = None
 
     def optgroups(self, name, value, attr=None):
+        # Django's widget looks the posted value up as a key: "abc" or " " for an
+        # integer key raised ValueError while re-rendering the form (a 500
+        # instead of "Select a valid choice"). Values that cannot be a key are dropped.
+        value = _usable_keys(self.field, value)
         field = self.choices.field
         selected = {str(v) for v in value if str(v) not in field.empty_values}
         if not selected or not self.known or not selected <= set(self.known):
@@ -61,13 +80,18 @@ class KnownObjectsInlineFormSet(BaseInlineFormSet):
         return form
 
 
-class KnownObjectsInlineMixin:
-    """For admin inlines: autocomplete fields rendered without a query per row.
-    The inline's get_queryset must select_related those fields."""
-
-    formset = KnownObjectsInlineFormSet
+class SafeAutocompleteMixin:
+    """For ModelAdmins and inlines: autocomplete widgets that ignore a posted
+    value which cannot be a key, instead of failing."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name in self.get_autocomplete_fields(request):
             kwargs["widget"] = KnownObjectsAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class KnownObjectsInlineMixin(SafeAutocompleteMixin):
+    """For admin inlines: autocomplete fields rendered without a query per row.
+    The inline's get_queryset must select_related those fields."""
+
+    formset = KnownObjectsInlineFormSet

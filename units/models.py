@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +33,18 @@ INTERNAL_KINDS = (
 )
 
 
+# A unit code appears in URLs (/units/<code>/), e-mail subjects, file names
+# and spreadsheets, so it is kept to capitals, digits and hyphens. \A and \Z
+# (not ^ and $): Python's $ also matches before a final newline; PostgreSQL
+# reads \A and \Z the same way as Python.
+UNIT_CODE_PATTERN = r"\A[A-Z0-9][A-Z0-9-]{0,31}\Z"
+UNIT_CODE_MESSAGE = _(
+    "Enter a unit code of 1 to 32 characters: capital letters A–Z without accents, digits and hyphens,"
+    " starting with a letter or a digit (e.g. VU-TC)."
+)
+unit_code_validator = RegexValidator(UNIT_CODE_PATTERN, message=UNIT_CODE_MESSAGE, code="invalid_unit_code")
+
+
 class UnitQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
@@ -46,6 +59,7 @@ class Unit(models.Model):
         _("code"),
         max_length=32,
         unique=True,
+        validators=[unit_code_validator],
         help_text=_("Short stable code in capitals, e.g. VU-TC."),
     )
     name = models.CharField(_("name (Vietnamese)"), max_length=255)
@@ -78,6 +92,11 @@ class Unit(models.Model):
                 condition=models.Q(code=models.functions.Upper("code")),
                 name="unit_code_upper",
                 violation_error_message=_("Unit codes are written in capitals."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(code__regex=UNIT_CODE_PATTERN),
+                name="unit_code_format",
+                violation_error_message=UNIT_CODE_MESSAGE,
             ),
             models.CheckConstraint(
                 condition=~models.Q(parent=models.F("pk")),

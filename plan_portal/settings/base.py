@@ -15,6 +15,8 @@ env = environ.Env()
 
 SECRET_KEY = env("SECRET_KEY", default="insecure-development-key-change-me-in-production")
 DEBUG = env.bool("DEBUG", default=False)
+# `make bench` only: routes the benchmark floor page (/bench/floor/). Never on in production.
+BENCH = env.bool("BENCH", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -54,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Refused actions (PermissionDenied) in the `plan_portal.security` log, with user and address.
+    "plan_portal.security_log.RefusedActionLogMiddleware",
     # A hung database is a 503 (its process_exception runs before the others').
     "plan_portal.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes requires: it turns a lock-out into the lock-out page.
@@ -106,6 +110,9 @@ def postgresql_options(*, statement_timeout_ms: int, lock_timeout_ms: int) -> di
             f"-c statement_timeout={statement_timeout_ms}"
             f" -c lock_timeout={lock_timeout_ms}"
             " -c idle_in_transaction_session_timeout=60000"
+            # The "as of" aggregates' cost estimate switches JIT on, which then spends
+            # 1.4 s of a 1.7 s query compiling (issue 14); the portal never gains from it.
+            " -c jit=off"
         ),
         "application_name": "plan_portal",
     }

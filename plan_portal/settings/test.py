@@ -27,4 +27,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F
         )
         _default = _base.DATABASES["default"]
         DATABASES = {**_base.DATABASES, "default": {**_default, "OPTIONS": {**_default["OPTIONS"], **_limits}}}
-CACHES["default"]["KEY_PREFIX"] = f"plan_portal_test_{TEST_RUN_ID}"  # noqa: F405
+# Per xdist worker too: a test that empties its cache (conftest.empty_cache) must not
+# empty the other worker's in the middle of a test that reads its own cached figures.
+CACHES["default"]["KEY_PREFIX"] = (  # noqa: F405
+    f"plan_portal_test_{TEST_RUN_ID}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+)

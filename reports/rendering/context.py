@@ -3,6 +3,7 @@ codes as translated labels. Shared by the web page, the PDF and the e-mails."""
 
 from datetime import date, datetime
 
+from plan_portal.text import strip_bidi_controls_deep
 from tasks.labels import ACTIVITY_LABELS, COUNT_LABELS, field_label, request_kind_label, state_label, status_label
 
 FOUR_WAY = ("completed_on_time", "completed_late", "open_within_deadline", "open_overdue")
@@ -50,7 +51,12 @@ def _change(row: dict) -> dict:
 
 
 def report_context(snapshot: dict, *, changes: dict | None = None, unit_code: str | None = None) -> dict:
-    """Display data; with `unit_code`, also that unit's own section (e-mail to its head)."""
+    """Display data; with `unit_code`, also that unit's own section (e-mail to its head).
+
+    Text-direction controls are dropped from every text of the snapshot (notes,
+    titles, unit names), so the web page, the PDF and the e-mails show text in
+    the order it was typed."""
+    snapshot = strip_bidi_controls_deep(snapshot)
     counts = snapshot["counts"]
     changes = changes or {}
 
@@ -79,7 +85,8 @@ def report_context(snapshot: dict, *, changes: dict | None = None, unit_code: st
         "status_changes": [_change(c) for c in snapshot["status_changes"]],
         "notes": [_change(c) for c in snapshot["notes"]],
         "units_not_updated": snapshot["units_not_updated"],
-        "tasks": [_task(t) for t in snapshot["tasks"]],
+        # No "tasks": the page, PDF and e-mail never list every task (the XLSX reads
+        # snapshot["tasks"] itself); converting 4,600 of them cost most of a page view.
         # Reports built before the process sections existed have none.
         "extensions": [
             {**row, "old_due_date": _date(row["old_due_date"]), "new_due_date": _date(row["new_due_date"])}

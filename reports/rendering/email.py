@@ -5,6 +5,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from plan_portal.text import strip_bidi_controls
+
 from .context import report_context
 
 
@@ -22,7 +24,7 @@ def report_message(
     report_url: str = "",
 ) -> EmailMultiAlternatives:
     ctx = report_context(report.snapshot, changes=changes, unit_code=unit_code)
-    ctx.update({"plan_title": report.plan.title, "report_url": report_url})
+    ctx.update({"plan_title": strip_bidi_controls(report.plan.title), "report_url": report_url})
     subject = _("Weekly report %(week)s (%(start)s – %(end)s)") % {
         "week": report.week_label,
         "start": report.period_start.strftime("%d/%m/%Y"),
@@ -45,7 +47,12 @@ def report_pdf_filename(report) -> str:
 
 
 def reminder_message(*, unit, to: list[str], week: str, tasks_url: str = "") -> EmailMultiAlternatives:
-    ctx = {"unit": unit, "week": week, "tasks_url": tasks_url}
+    ctx = {
+        "unit_code": unit.code,
+        "unit_name": strip_bidi_controls(unit.name),
+        "week": week,
+        "tasks_url": tasks_url,
+    }
     message = EmailMultiAlternatives(
         subject=_("Reminder: please post this week's progress (%(unit)s, %(week)s)")
         % {"unit": unit.code, "week": week},

@@ -10,11 +10,11 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from playwright.sync_api import expect
 
+from plan_portal.tests.factories import MembershipFactory, TaskFactory, UnitFactory, UserFactory, WorkPlanFactory
 from tasks.models import DueDateChange, Task, TaskRequest
 from tasks.services import task_record_progress
 from units.models import Membership
 
-from .factories import MembershipFactory, TaskFactory, UnitFactory, UserFactory, WorkPlanFactory, leadership_user
 from .test_browser_staff import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -42,7 +42,7 @@ def test_an_extension_asked_approved_from_the_queue_and_a_past_that_does_not_mov
         user=UserFactory(username="vu-tc-head", first_name="Lê Minh", last_name="Hà"),
         role=Membership.Role.HEAD,
     ).user
-    leadership_user(username="lanhdao", first_name="Lãnh đạo", last_name="Tổng cục")
+    UserFactory(leadership=True, username="lanhdao", first_name="Lãnh đạo", last_name="Tổng cục")
     task = TaskFactory(
         plan=plan,
         code="NV-2020-11",

@@ -167,8 +167,10 @@ def test_export_modify_import_changes_exactly_the_edited_cells(plan, root):
         date(2021, 12, 20),
         "not_started",
     )
-    # One history row for the edited title, one for the new task; the progress went to the journal by the importer
-    assert Task.history.count() == before_history + 2
+    # One history row for the edited title, one for the new coordinating units, one for the new task;
+    # the progress went to the journal by the importer
+    assert Task.history.count() == before_history + 3
+    assert Task.history.filter(code="NV-02").latest().coordinating_unit_codes == "VU-DL"
     assert Task.history.filter(code="NV-01").latest().history_change_reason == "Imported from spreadsheet"
     journal = ProgressUpdate.objects.filter(task__code="NV-01.1").latest()
     assert (journal.author, journal.previous_progress, journal.progress, journal.note) == (

@@ -23,13 +23,12 @@ from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.urls import reverse
 
+from plan_portal.tests.factories import MembershipFactory, TaskFactory, UnitFactory, UserFactory, WorkPlanFactory
 from reports.dashboard import dashboard_build
 from reports.selectors import weekly_report_snapshot
 from tasks.models import DueDateChange, Task, TaskRequest
 from tasks.selectors import plan_figures
 from tasks.services import DecisionConflict, completion_review, request_create, request_decide, task_record_progress
-
-from .factories import MembershipFactory, TaskFactory, UnitFactory, UserFactory, WorkPlanFactory, leadership_user
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -61,7 +60,7 @@ def world(db):
     plan = WorkPlanFactory(year=2020)
     unit = UnitFactory(code="VU-TC", name="Vụ Tiêu chuẩn")
     staff = MembershipFactory(unit=unit, user=UserFactory(username="vu-tc")).user
-    leader = leadership_user(username="lanhdao")
+    leader = UserFactory(leadership=True, username="lanhdao")
     t1 = TaskFactory(plan=plan, code="T1", lead_unit=unit, due_date=date(2020, 6, 30))
     t2 = TaskFactory(plan=plan, code="T2", lead_unit=unit, due_date=date(2020, 5, 31))
     t3 = TaskFactory(plan=plan, code="T3", lead_unit=unit, due_date=date(2020, 6, 30))
@@ -190,7 +189,7 @@ def test_two_deciders_at_once_one_decides_the_other_is_told(transactional_db):
     plan = WorkPlanFactory(year=2020)
     unit = UnitFactory(code="VU-TC")
     staff = MembershipFactory(unit=unit, user=UserFactory(username="vu-tc")).user
-    deciders = [leadership_user(username="lanhdao-1"), leadership_user(username="lanhdao-2")]
+    deciders = [UserFactory(leadership=True, username="lanhdao-1"), UserFactory(leadership=True, username="lanhdao-2")]
     task = TaskFactory(plan=plan, code="T1", lead_unit=unit, due_date=date(2020, 12, 15))
     request = request_create(
         task=task, requester=staff, kind="extension", reason="Gia hạn", proposed_due_date="2021-01-31"

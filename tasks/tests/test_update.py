@@ -44,7 +44,13 @@ def _post(client, task, htmx=False, **data):
         ({"progress": "-1"}, "progress", "Progress must be a whole number between 0 and 100."),
         ({"progress": "abc"}, "progress", "Progress must be a whole number between 0 and 100."),
         ({"status": "completed", "progress": "90"}, "progress", "A completed task has progress 100%."),
-        ({"status": "on_hold", "note": "   "}, "note", "Say why the task is on hold or cancelled."),
+        # Staff cannot choose a hold (issue 11: an approved request puts a task on hold); the reason
+        # rule on a task kept on hold: tasks/tests/test_service_rules.py.
+        (
+            {"status": "on_hold", "note": "   "},
+            "status",
+            "Select a valid choice. on_hold is not one of the available choices.",
+        ),
         ({"note": ""}, "note", "Write a note on what was done."),
         ({"status": "finished"}, "status", None),
         ({"note": "x" * 4001}, "note", "The note is too long (4001 characters; at most 4000)."),

@@ -4,11 +4,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from tasks.demo.history import plan_steps
 from tasks.demo.process import task_actions
+from tasks.demo.scale import BIG_PLAN_YEAR, LARGE, seed_scale
 from tasks.models import RequestState, Task, TaskRequest, WorkPlan
 from tasks.services import completion_review, request_create, request_decide, task_record_progress
 from units.models import Membership, Unit
@@ -20,6 +21,13 @@ DEMO_DOMAIN = "plan-portal.example"
 class Command(BaseCommand):
     help = "Create the demo accounts and the 2020 progress history. Safe to run again."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--scale",
+            help="Also write the load-test data set: 'large' (60 units, 600 people, 5,000 tasks, "
+            "250,000 updates) or a number N (N/100 of it). Written once; a second run skips it.",
+        )
+
     def handle(self, *args, **options):
         password = os.environ.get("DEMO_PASSWORD") or settings.DEMO_PASSWORD_DEFAULT
         if not WorkPlan.objects.filter(year=2020).exists():
@@ -29,10 +37,22 @@ class Command(BaseCommand):
         with transaction.atomic():
             written = self._history()
         self.stdout.write(self.style.SUCCESS(f"Demo history: {written} update(s) written."))
+        if options.get("scale"):
+            self._scale(options["scale"], password)
         self.stdout.write("")
         self.stdout.write(self.style.MIGRATE_HEADING(f"Demo accounts (password: {password})"))
         for username, label in accounts:
             self.stdout.write(f"  {username:<16} {label}")
+
+    def _scale(self, value: str, password: str) -> None:
+        scale = LARGE if value == "large" else int(value) if str(value).isdigit() else 0
+        if scale < 1:
+            raise CommandError("--scale takes 'large' or a whole number from 1 (100 is 'large').")
+        written = seed_scale(scale=scale, password=password)
+        if written.get("skipped"):
+            self.stdout.write(f"Load-test data: plan {BIG_PLAN_YEAR} already has tasks; nothing written.")
+        else:
+            self.stdout.write(self.style.SUCCESS(f"Load-test data (scale {scale}): {written}"))
 
     def _user(self, username: str, password: str, **fields):
         User = get_user_model()
