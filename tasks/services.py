@@ -118,8 +118,7 @@ def task_record_progress(
     on any refusal. With `check_permission` (a person's own update) only the
     lead unit records and the process rules apply (`_check_process_rules`).
     Raises PermissionDenied (author not in the lead unit), TaskVersionConflict
-    (expected_version is stale: someone else updated the task meanwhile) and
-    ValidationError (keyed by form field).
+    (stale expected_version: someone updated meanwhile), ValidationError (by field).
     """
     if check_permission and not task_user_can_record_progress(user=author, task=task):
         raise PermissionDenied(_("Only staff of the lead unit can update this task."))
