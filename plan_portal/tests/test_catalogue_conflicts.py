@@ -22,30 +22,45 @@ SAME_MEANING = {
     "Vietnamese": "Tiếng Việt",  # Django: "Tiếng Việt Nam"
     "Summary": "Tổng hợp",  # Django: "Tóm tắt"; both "summary"
     "version": "phiên bản",  # Django leaves it in English
+    "Models in the %(name)s application": "Các mục của ứng dụng %(name)s",  # Django: "Các mô models trong"
+    "Please correct the error below.": "Vui lòng sửa các lỗi dưới đây.",  # Django's lacks the plural form
     "active": "đang hoạt động",  # Django: "Kích hoạt" (activated)
+    # the password reset pages: Django's wording is clumsy ("Lập lại", "hoàn chỉnh", "Làm lại")
+    "Password reset": "Đặt lại mật khẩu",
+    "Password reset complete": "Đã đặt lại mật khẩu",
+    "Reset my password": "Đặt lại mật khẩu",
+    "Change my password": "Đổi mật khẩu",
+    "Your password has been set.  You may go ahead and log in now.": "Mật khẩu của bạn đã được đặt. Bạn có thể đăng nhập ngay.",
 }
+
+
+def _text(entry) -> str:
+    return entry.msgstr or entry.msgstr_plural.get(0, "")
 
 
 def _django_wording() -> dict[tuple[str | None, str], str]:
     wording: dict[tuple[str | None, str], str] = {}
     for path in DJANGO_CATALOGUES:
         for entry in polib.pofile(str(path)):
-            if entry.msgstr and not entry.obsolete and "fuzzy" not in entry.flags:
-                wording.setdefault((entry.msgctxt, entry.msgid), entry.msgstr)
+            if _text(entry) and not entry.obsolete and "fuzzy" not in entry.flags:
+                wording.setdefault((entry.msgctxt, entry.msgid), _text(entry))
     return wording
 
 
 def test_no_project_entry_overrides_djangos_admin_or_auth_wording_with_another_meaning():
     # given Django's own Vietnamese catalogues (admin, auth, contenttypes, core…) and the project's
     django_wording = _django_wording()
-    project = polib.pofile(str(ROOT / "locale" / "vi" / "LC_MESSAGES" / "django.po"))
+    project = [
+        *polib.pofile(str(ROOT / "locale" / "vi" / "LC_MESSAGES" / "django.po")),
+        *polib.pofile(str(ROOT / "locale_vendor" / "vi" / "LC_MESSAGES" / "django.po")),
+    ]
     # when a project entry (same context and msgid) is compared with Django's wording
     conflicts = [
-        (entry.msgid, entry.msgstr, django_wording[(entry.msgctxt, entry.msgid)])
+        (entry.msgid, _text(entry), django_wording[(entry.msgctxt, entry.msgid)])
         for entry in project
         if (entry.msgctxt, entry.msgid) in django_wording
-        and SAME_MEANING.get(entry.msgid) != entry.msgstr
-        and entry.msgstr.strip().rstrip(".").casefold()
+        and SAME_MEANING.get(entry.msgid) != _text(entry)
+        and _text(entry).strip().rstrip(".").casefold()
         != django_wording[(entry.msgctxt, entry.msgid)].strip().rstrip(".").casefold()
     ]
     # then there is none
@@ -62,3 +77,11 @@ def test_the_admin_change_link_reads_thay_doi():
         # then it gets Django's wording, and the dashboard's difference column its own
         assert translation.gettext("Change") == "Thay đổi"
         assert translation.pgettext("week-over-week difference", "Change") == "Chênh lệch"
+
+
+def test_every_vendor_string_has_a_vietnamese_translation():
+    # given the catalogue that fills Django's and django-celery-beat's gaps
+    vendor = polib.pofile(str(ROOT / "locale_vendor" / "vi" / "LC_MESSAGES" / "django.po"))
+    # then every entry is translated and none is fuzzy
+    assert len(vendor) > 150
+    assert ([e.msgid for e in vendor.untranslated_entries()], [e.msgid for e in vendor.fuzzy_entries()]) == ([], [])

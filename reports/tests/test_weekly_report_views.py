@@ -73,7 +73,7 @@ def test_list_shows_each_week_with_its_figures_and_downloads(client, world, repo
 
     html = client.get(reverse("reports:list")).content.decode()
 
-    assert html.index("2020-W26") < html.index("2020-W25")
+    assert html.index("Tuần 26/2020 (22/06–28/06)") < html.index("Tuần 25/2020 (15/06–21/06)")
     assert reverse("reports:xlsx", args=[2020, 26]) in html
     assert reverse("reports:pdf", args=[2020, 25]) in html
 
