@@ -3,8 +3,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import admin_beat  # noqa: F401  (django-celery-beat's admin, translated)
+from .enqueue import weekly_report_enqueue_on_commit
 from .models import ReminderLog, WeeklyReport
-from .services import weekly_report_enqueue_on_commit
 
 
 @admin.register(WeeklyReport)

@@ -1,6 +1,7 @@
-"""The leadership dashboard: parameters, extra selectors and the assembled,
-cached figures (`dashboard_data`), shared by the page, data.json and the
-weekly report.
+"""The leadership dashboard: parameters, extra selectors, the assembled,
+cached figures (`dashboard_data`, shared by the page, data.json and the
+weekly report) and the page's context (`dashboard_page`, shared by the
+dashboard and the unit pages).
 
 Every figure is computed in the database from the progress journal (through
 tasks.selectors); the number of queries does not depend on the data size.
@@ -12,11 +13,12 @@ from datetime import date, timedelta
 
 from django.core.cache import cache
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Value
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import formats, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from tasks.labels import ACTIVITY_LABELS, COUNT_LABELS
 from tasks.models import ProgressUpdate, Status, Task, WorkPlan
 from tasks.selectors import (
     COUNT_KEYS,
@@ -221,15 +223,7 @@ def task_list_url(*, plan: WorkPlan, as_of: date, unit: Unit | None = None, **fi
     params = {"plan": plan.year, "as_of": as_of.isoformat(), **filters}
     if unit is not None:
         params.update(unit=unit.code, role="lead")
-    return f"{_task_list_path()}?{urlencode(params)}"
-
-
-def _task_list_path() -> str:
-    # The list is built in parallel (issue 3); its documented path is /tasks/.
-    try:
-        return reverse("tasks:list")
-    except NoReverseMatch:
-        return "/tasks/"
+    return f"{reverse('tasks:list')}?{urlencode(params)}"
 
 
 def _date_display(value: date) -> str:
@@ -274,44 +268,14 @@ def dashboard_build(*, plan: WorkPlan, as_of: date, unit: Unit | None = None) ->
     def link(**filters) -> str:
         return task_list_url(plan=plan, as_of=as_of, unit=unit, **filters)
 
-    overdue_qs = task_overdue_list(tasks=tasks, as_of=as_of)[:OVERDUE_LIMIT]  # 1 query
-    overdue = [
-        {
-            "code": task.code,
-            "title": task.title,
-            "lead_unit": task.lead_unit.code,
-            "lead_unit_name": task.lead_unit.name,
-            "due_date": task.due_date.isoformat(),
-            "due_date_display": _date_display(task.due_date),
-            "days_overdue": task.days_overdue,
-            "status": task.s_status,
-            "status_label": str(Status(task.s_status).label),
-            "progress": task.s_progress,
-        }
-        for task in overdue_qs
-    ]
-    changes = [  # 1 query
-        {
-            "task": update.task.code,
-            "title": update.task.title,
-            "lead_unit": update.task.lead_unit.code,
-            "recorded_at": update.recorded_at.isoformat(),
-            "recorded_on_display": _date_display(update.recorded_at.astimezone(day_start(as_of).tzinfo).date()),
-            "from_status": update.previous_status,
-            "from_label": str(Status(update.previous_status).label),
-            "to_status": update.status,
-            "to_label": str(Status(update.status).label),
-            "progress": update.progress,
-        }
-        for update in week_status_changes(tasks=tasks, start=week_start, end=week_end)[:CHANGES_LIMIT]
-    ]
+    overdue = _overdue_rows(tasks=tasks, as_of=as_of)  # 1 query
+    changes = _status_change_rows(tasks=tasks, start=week_start, end=week_end, as_of=as_of)  # 1 query
     activity = week_activity_compare(tasks=tasks, start=week_start, end=week_end)  # 1 query
     not_updated = list(  # 1 query (plan_units_not_updated nests the rest)
         units_not_updated(plan=plan, start=week_start, end=week_end, unit=unit).values("code", "name")
     )
 
     by_unit = [{**row, "completion_rate": _rate(row)} for row in figures.by_unit]
-    ranked = sorted(by_unit, key=lambda r: (-r["completion_rate"], -r["total"], r["unit"]))
     return {
         "plan": plan.year,
         "plan_title": plan.title,
@@ -325,41 +289,172 @@ def dashboard_build(*, plan: WorkPlan, as_of: date, unit: Unit | None = None) ->
         "links": {key: link(**COUNT_FILTERS[key]) for key in COUNT_KEYS} | {"overdue": link(overdue="1")},
         "by_unit": by_unit,
         "by_field": figures.by_field,
-        "units_ranked": [
-            {
-                "unit": row["unit"],
-                "name": row["name"],
-                "total": row["total"],
-                "completed": row["completed_on_time"] + row["completed_late"],
-                "completion_rate": row["completion_rate"],
-                "open_overdue": row["open_overdue"],
-                "at_risk": row["at_risk"],
-                "average_progress": row["average_progress"],
-                "url": reverse("units:detail", args=[row["unit"]])
-                + "?"
-                + urlencode({"plan": plan.year, "as_of": as_of.isoformat()}),
-            }
-            for row in ranked
-        ],
+        "units_ranked": _units_ranked(by_unit=by_unit, plan=plan, as_of=as_of),
         "burnup": burnup,
         "overdue": overdue,
         "overdue_more": max(figures.counts["open_overdue"] - len(overdue), 0),
-        "week": {
-            "start": week_start.isoformat(),
-            "end": week_end.isoformat(),
-            "start_display": _date_display(week_start),
-            "end_display": _date_display(week_end),
-            "previous_start_display": _date_display(week_start - timedelta(days=7)),
-            "previous_start": (week_start - timedelta(days=7)).isoformat(),
-            "previous_end": (week_start - timedelta(days=1)).isoformat(),
-            "previous_end_display": _date_display(week_start - timedelta(days=1)),
-            "activity": activity,
-            "status_changes": changes,
-        },
+        "week": _week_block(start=week_start, end=week_end, activity=activity, status_changes=changes),
         "not_updated_units": [row["code"] for row in not_updated],
         "not_updated_unit_names": not_updated,
     }
 
 
+def _overdue_rows(*, tasks: QuerySet[Task], as_of: date) -> list[dict]:
+    return [
+        {
+            "code": task.code,
+            "title": task.title,
+            "lead_unit": task.lead_unit.code,
+            "lead_unit_name": task.lead_unit.name,
+            "due_date": task.due_date.isoformat(),
+            "due_date_display": _date_display(task.due_date),
+            "days_overdue": task.days_overdue,
+            "status": task.s_status,
+            "status_label": str(Status(task.s_status).label),
+            "progress": task.s_progress,
+        }
+        for task in task_overdue_list(tasks=tasks, as_of=as_of)[:OVERDUE_LIMIT]
+    ]
+
+
+def _status_change_rows(*, tasks: QuerySet[Task], start: date, end: date, as_of: date) -> list[dict]:
+    return [
+        {
+            "task": update.task.code,
+            "title": update.task.title,
+            "lead_unit": update.task.lead_unit.code,
+            "recorded_at": update.recorded_at.isoformat(),
+            "recorded_on_display": _date_display(update.recorded_at.astimezone(day_start(as_of).tzinfo).date()),
+            "from_status": update.previous_status,
+            "from_label": str(Status(update.previous_status).label),
+            "to_status": update.status,
+            "to_label": str(Status(update.status).label),
+            "progress": update.progress,
+        }
+        for update in week_status_changes(tasks=tasks, start=start, end=end)[:CHANGES_LIMIT]
+    ]
+
+
+def _units_ranked(*, by_unit: list[dict], plan: WorkPlan, as_of: date) -> list[dict]:
+    """Units by completion rate (then size, then code), each linking to its unit page."""
+    ranked = sorted(by_unit, key=lambda r: (-r["completion_rate"], -r["total"], r["unit"]))
+    return [
+        {
+            "unit": row["unit"],
+            "name": row["name"],
+            "total": row["total"],
+            "completed": row["completed_on_time"] + row["completed_late"],
+            "completion_rate": row["completion_rate"],
+            "open_overdue": row["open_overdue"],
+            "at_risk": row["at_risk"],
+            "average_progress": row["average_progress"],
+            "url": reverse("units:detail", args=[row["unit"]])
+            + "?"
+            + urlencode({"plan": plan.year, "as_of": as_of.isoformat()}),
+        }
+        for row in ranked
+    ]
+
+
+def _week_block(*, start: date, end: date, activity: dict, status_changes: list[dict]) -> dict:
+    return {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "start_display": _date_display(start),
+        "end_display": _date_display(end),
+        "previous_start_display": _date_display(start - timedelta(days=7)),
+        "previous_start": (start - timedelta(days=7)).isoformat(),
+        "previous_end": (start - timedelta(days=1)).isoformat(),
+        "previous_end_display": _date_display(start - timedelta(days=1)),
+        "activity": activity,
+        "status_changes": status_changes,
+    }
+
+
 def dashboard_plan_years() -> list[int]:
     return list(WorkPlan.objects.order_by("-year").values_list("year", flat=True))
+
+
+# --- the page (the dashboard and the unit page) -----------------------------------
+
+# Headline figures: (key, tone); labels from tasks.labels. The four-way count
+# comes first, as in government reports.
+HEADLINE_MAIN = (
+    ("completed_on_time", "ok"),
+    ("completed_late", "late"),
+    ("open_within_deadline", "open"),
+    ("open_overdue", "overdue"),
+)
+HEADLINE_MORE = (
+    ("total", "neutral"),
+    ("in_progress", "neutral"),
+    ("not_started", "neutral"),
+    ("on_hold", "neutral"),
+    ("cancelled", "neutral"),
+    ("at_risk", "warn"),
+    ("stale", "warn"),
+)
+# The stacks of the unit and field charts, in this order.
+CHART_STATUSES = [Status.NOT_STARTED, Status.IN_PROGRESS, Status.ON_HOLD, Status.COMPLETED, Status.CANCELLED]
+
+
+def _status_values(row: dict) -> list[int]:
+    completed = row["completed_on_time"] + row["completed_late"]
+    return [completed if s == Status.COMPLETED else row[s.value] for s in CHART_STATUSES]
+
+
+def dashboard_display(data: dict) -> dict:
+    """Rows and labels the templates and charts need, derived from `data` (no queries)."""
+    counts, links = data["counts"], data["links"]
+
+    def figure(key, tone):
+        return {"key": key, "label": COUNT_LABELS[key], "tone": tone, "value": counts[key], "url": links[key]}
+
+    more = [figure(*spec) for spec in HEADLINE_MORE]
+    more.append(
+        {
+            "key": "average_progress",
+            "label": _("Average progress"),
+            "tone": "neutral",
+            "value": f"{formats.number_format(data['average_progress'], 1)}%",
+            "url": links["total"],
+        }
+    )
+    status_labels = [(s.value, s.label) for s in CHART_STATUSES]
+    as_of = date.fromisoformat(data["as_of"])
+    return {
+        "previous_week_as_of": (as_of - timedelta(days=7)).isoformat(),
+        "next_week_as_of": (as_of + timedelta(days=7)).isoformat(),
+        "headline_main": [figure(*spec) for spec in HEADLINE_MAIN],
+        "headline_more": more,
+        "status_labels": status_labels,
+        "status_rows_unit": [
+            {"key": r["unit"], "name": r["name"], "values": _status_values(r), "total": r["total"]}
+            for r in data["by_unit"]
+        ],
+        "status_rows_field": [
+            {"key": r["field"], "name": r["label"], "values": _status_values(r), "total": r["total"]}
+            for r in data["by_field"]
+        ],
+        "week_rows": [
+            {"key": key, "label": label, **data["week"]["activity"][key]} for key, label in ACTIVITY_LABELS.items()
+        ],
+        "chart_labels": {
+            "statuses": [{"key": key, "label": str(label)} for key, label in status_labels],
+            "completed": _("Tasks completed"),
+            "due": _("Tasks due by then"),
+            "average_progress": _("Average progress (%)"),
+            "tasks": _("Tasks"),
+            "percent": _("Percent"),
+        },
+    }
+
+
+def dashboard_page(*, params: DashboardParams) -> dict:
+    """The context of the dashboard page and of a unit page (params.unit set):
+    the cached figures plus what the templates show. No figures without a plan."""
+    data = dashboard_data(plan=params.plan, as_of=params.as_of, unit=params.unit) if params.plan else None
+    context = {"params": params, "data": data, "plan_years": dashboard_plan_years(), "unit": params.unit}
+    if data:
+        context.update(dashboard_display(data))
+    return context

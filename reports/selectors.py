@@ -84,6 +84,29 @@ def _task_row(task: Task) -> dict:
     }
 
 
+def _week_status_changes_and_notes(*, plan: WorkPlan, start, end) -> tuple[list[dict], list[dict]]:
+    """The week's updates that changed a status, and those whose note matters
+    (a status change, or on hold / cancelled). One query."""
+    status_changes, notes = [], []
+    for update in plan_updates_between(plan=plan, start=start, end=end).order_by("recorded_at", "id"):
+        row = {
+            "code": update.task.code,
+            "title": update.task.title,
+            "unit": update.task.lead_unit.code,
+            "recorded_at": _local_iso(update.recorded_at),
+            "from_status": update.previous_status,
+            "to_status": update.status,
+            "from_progress": update.previous_progress,
+            "to_progress": update.progress,
+            "note": update.note,
+        }
+        if update.status != update.previous_status:
+            status_changes.append(row)
+        if update.note and (update.status != update.previous_status or update.status in NOTABLE_STATUSES):
+            notes.append(row)
+    return status_changes, notes
+
+
 def weekly_report_snapshot(*, plan: WorkPlan, iso_year: int, iso_week: int) -> dict:
     """Everything the report shows, as plain JSON, sorted, without any build time.
 
@@ -111,23 +134,7 @@ def weekly_report_snapshot(*, plan: WorkPlan, iso_year: int, iso_week: int) -> d
         return bool(stamp) and start_iso <= stamp[:10] < next_monday
 
     activity = plan_week_activity(plan=plan, start=start, end=end)
-    status_changes, notes = [], []
-    for update in plan_updates_between(plan=plan, start=start, end=end).order_by("recorded_at", "id"):
-        row = {
-            "code": update.task.code,
-            "title": update.task.title,
-            "unit": update.task.lead_unit.code,
-            "recorded_at": _local_iso(update.recorded_at),
-            "from_status": update.previous_status,
-            "to_status": update.status,
-            "from_progress": update.previous_progress,
-            "to_progress": update.progress,
-            "note": update.note,
-        }
-        if update.status != update.previous_status:
-            status_changes.append(row)
-        if update.note and (update.status != update.previous_status or update.status in NOTABLE_STATUSES):
-            notes.append(row)
+    status_changes, notes = _week_status_changes_and_notes(plan=plan, start=start, end=end)
 
     return {
         "version": SNAPSHOT_VERSION,

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.mail import get_connection
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -68,7 +68,8 @@ def _delete_files(names: set[str]) -> None:
             logger.warning("Could not delete old report file %s", name)
 
 
-def _check_week(*, plan: WorkPlan, iso_year: int, iso_week: int) -> tuple[date, date]:
+def report_week_check(*, plan: WorkPlan, iso_year: int, iso_week: int) -> tuple[date, date]:
+    """The week's Monday and Sunday; ValidationError for a week that does not exist or is outside the plan."""
     try:
         start, end = iso_week_bounds(iso_year=iso_year, iso_week=iso_week)
     except ValueError:
@@ -95,7 +96,7 @@ def weekly_report_build(*, plan: WorkPlan, iso_year: int, iso_week: int) -> Week
     """
     from .selectors import weekly_report_snapshot
 
-    start, end = _check_week(plan=plan, iso_year=iso_year, iso_week=iso_week)
+    start, end = report_week_check(plan=plan, iso_year=iso_year, iso_week=iso_week)
     # Reports are written in the agency's language whoever triggers the build.
     with translation.override(settings.LANGUAGE_CODE):
         snapshot = weekly_report_snapshot(plan=plan, iso_year=iso_year, iso_week=iso_week)
@@ -135,27 +136,6 @@ def weekly_report_build(*, plan: WorkPlan, iso_year: int, iso_week: int) -> Week
         if unused:
             transaction.on_commit(lambda: _delete_files(unused))
     return report
-
-
-def weekly_reports_enqueue(*, plan: WorkPlan, weeks: list[tuple[int, int]], queue: str | None = None):
-    """Send one build job per week through the queue (a group) now and return
-    the GroupResult. For callers outside a transaction (build_reports); from
-    inside one use weekly_report_enqueue_on_commit, so a worker never looks
-    for rows that are not committed yet."""
-    from celery import group
-
-    from .tasks import build_weekly_report_task
-
-    for iso_year, iso_week in weeks:
-        _check_week(plan=plan, iso_year=iso_year, iso_week=iso_week)
-    jobs = group(build_weekly_report_task.s(plan.pk, year, week) for year, week in weeks)
-    return jobs.apply_async(queue=queue) if queue else jobs.apply_async()
-
-
-def weekly_report_enqueue_on_commit(*, plan_id: int, iso_year: int, iso_week: int) -> None:
-    from .tasks import build_weekly_report_task
-
-    transaction.on_commit(lambda: build_weekly_report_task.delay(plan_id, iso_year, iso_week))
 
 
 # --- e-mail --------------------------------------------------------------------
@@ -256,11 +236,7 @@ def update_reminders_send(*, today: date | None = None) -> int:
     start, _ = week_bounds(today)
     iso = today.isocalendar()
     week = f"{iso.year}-W{iso.week:02d}"
-    tasks_url = ""
-    try:
-        tasks_url = _absolute(reverse("tasks:my"))
-    except NoReverseMatch:  # the "my tasks" page belongs to another feature
-        tasks_url = ""
+    tasks_url = _absolute(reverse("tasks:my"))
     reminded = 0
     for plan in WorkPlan.objects.filter(start_date__lte=today, end_date__gte=today):
         for unit in plan_units_not_updated(plan=plan, start=start, end=today):

@@ -38,7 +38,7 @@ from .imports import (
 )
 from .models import OPEN_STATUSES, ProgressUpdate, Task, TaskCoordination, WorkPlan
 from .selectors import local_today
-from .services import progress_update_undo, task_record_progress
+from .services import progress_update_undo, task_record_progress, tasks_reassign_lead_unit
 
 IMPORT_SESSION_KEY = "tasks_import_file"
 
@@ -168,20 +168,6 @@ class ReassignLeadUnitForm(forms.Form):
     )
 
 
-@transaction.atomic
-def tasks_reassign_lead_unit(*, tasks, unit: Unit, reason: str, user) -> int:
-    """Give the tasks a new lead unit; each change is recorded in the history
-    with who did it and why. Tasks already led by the unit are left alone."""
-    count = 0
-    for task in tasks.exclude(lead_unit=unit).select_for_update(of=("self",)):
-        task.lead_unit = unit
-        task._change_reason = reason
-        task._history_user = user
-        task.save()
-        count += 1
-    return count
-
-
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Excel file (.xlsx)"),
@@ -273,12 +259,16 @@ class TaskAdmin(SimpleHistoryAdmin):
         if "apply" in request.POST:
             form = ReassignLeadUnitForm(request.POST)
             if form.is_valid():
-                count = tasks_reassign_lead_unit(
-                    tasks=queryset,
-                    unit=form.cleaned_data["unit"],
-                    reason=form.cleaned_data["reason"],
-                    user=request.user,
-                )
+                try:
+                    count = tasks_reassign_lead_unit(
+                        tasks=queryset,
+                        unit=form.cleaned_data["unit"],
+                        reason=form.cleaned_data["reason"],
+                        user=request.user,
+                    )
+                except ValidationError as error:
+                    self.message_user(request, " ".join(error.messages), messages.ERROR)
+                    return None
                 self.message_user(
                     request,
                     ngettext(

@@ -15,25 +15,15 @@ from django.utils.translation import gettext_lazy as _
 from plan_portal.text import normalize_search
 from units.models import Unit
 
+from .labels import COUNT_LABELS, STATE_LABELS
 from .models import Field, Status, TaskCoordination, WorkPlan
 from .selectors import (
-    STATE_CANCELLED,
-    STATE_COMPLETED_LATE,
-    STATE_COMPLETED_ON_TIME,
-    STATE_OPEN_OVERDUE,
-    STATE_OPEN_WITHIN_DEADLINE,
     local_today,
     plan_get_current,
     task_annotate_as_of,
 )
 
-STATE_CHOICES = [
-    (STATE_COMPLETED_ON_TIME, _("Completed on time")),
-    (STATE_COMPLETED_LATE, _("Completed late")),
-    (STATE_OPEN_WITHIN_DEADLINE, _("Open, within the deadline")),
-    (STATE_OPEN_OVERDUE, _("Open, overdue")),
-    (STATE_CANCELLED, _("Cancelled")),
-]
+STATE_CHOICES = list(STATE_LABELS.items())
 ROLE_CHOICES = [("lead", _("as lead unit")), ("coord", _("as coordinating unit"))]
 YES_CHOICES = [("1", _("Yes"))]
 
@@ -127,10 +117,10 @@ class TaskFilter(django_filters.FilterSet):
         label=_("Overdue"), choices=YES_CHOICES, empty_label="—", method="filter_flag"
     )
     at_risk = django_filters.ChoiceFilter(
-        label=_("Behind schedule"), choices=YES_CHOICES, empty_label="—", method="filter_flag"
+        label=COUNT_LABELS["at_risk"], choices=YES_CHOICES, empty_label="—", method="filter_flag"
     )
     stale = django_filters.ChoiceFilter(
-        label=_("Not updated recently"), choices=YES_CHOICES, empty_label="—", method="filter_flag"
+        label=COUNT_LABELS["stale"], choices=YES_CHOICES, empty_label="—", method="filter_flag"
     )
     due_from = ISODateFilter(label=_("Due from"), field_name="due_date", lookup_expr="gte")
     due_to = ISODateFilter(label=_("Due until"), field_name="due_date", lookup_expr="lte")

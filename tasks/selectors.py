@@ -129,34 +129,40 @@ def task_annotate_as_of(qs: QuerySet[Task], *, as_of: date | None = None) -> Que
     """
     today = local_today()
     as_of = as_of or today
+    qs = _annotate_latest_state(qs, as_of=as_of, today=today)
+    return qs.annotate(
+        s_completed_on=TruncDate("s_completed_at", tzinfo=local_tz()),
+        s_expected=expected_progress(as_of=as_of),
+    ).annotate(**_state_and_flags(as_of=as_of))
+
+
+def _annotate_latest_state(qs: QuerySet[Task], *, as_of: date, today: date) -> QuerySet[Task]:
+    """`s_status`, `s_progress`, `s_last_update`, `s_completed_at` as of `as_of`."""
     if as_of >= today:
-        qs = qs.annotate(
+        return qs.annotate(
             s_status=F("status"),
             s_progress=F("progress"),
             s_last_update=F("last_update_at"),
             s_completed_at=F("completed_at"),
         )
-    else:
-        cutoff = cutoff_for(as_of)
-        journal = ProgressUpdate.objects.filter(task=OuterRef("pk"), recorded_at__lt=cutoff).order_by(
-            "-recorded_at", "-id"
-        )
-        run_starts = journal.filter(status=Status.COMPLETED).exclude(previous_status=Status.COMPLETED)
-        qs = qs.annotate(
-            s_status=Coalesce(
-                Subquery(journal.values("status")[:1]), Value(Status.NOT_STARTED), output_field=CharField()
-            ),
-            s_progress=Coalesce(Subquery(journal.values("progress")[:1]), Value(0), output_field=IntegerField()),
-            s_last_update=Subquery(journal.values("recorded_at")[:1], output_field=DateTimeField()),
-            s_completed_at=Subquery(run_starts.values("recorded_at")[:1], output_field=DateTimeField()),
-        )
+    journal = ProgressUpdate.objects.filter(task=OuterRef("pk"), recorded_at__lt=cutoff_for(as_of)).order_by(
+        "-recorded_at", "-id"
+    )
+    run_starts = journal.filter(status=Status.COMPLETED).exclude(previous_status=Status.COMPLETED)
+    return qs.annotate(
+        s_status=Coalesce(Subquery(journal.values("status")[:1]), Value(Status.NOT_STARTED), output_field=CharField()),
+        s_progress=Coalesce(Subquery(journal.values("progress")[:1]), Value(0), output_field=IntegerField()),
+        s_last_update=Subquery(journal.values("recorded_at")[:1], output_field=DateTimeField()),
+        s_completed_at=Subquery(run_starts.values("recorded_at")[:1], output_field=DateTimeField()),
+    )
+
+
+def _state_and_flags(*, as_of: date) -> dict:
+    """`s_state` and the booleans `s_overdue`, `s_at_risk`, `s_stale`, from the latest state."""
     open_q = Q(s_status__in=OPEN_STATUSES)
     stale_since = day_start(as_of - timedelta(days=settings.STALE_AFTER_DAYS - 1))
-    return qs.annotate(
-        s_completed_on=TruncDate("s_completed_at", tzinfo=local_tz()),
-        s_expected=expected_progress(as_of=as_of),
-    ).annotate(
-        s_state=Case(
+    return {
+        "s_state": Case(
             When(Q(s_status=Status.COMPLETED, s_completed_on__lte=F("due_date")), then=Value(STATE_COMPLETED_ON_TIME)),
             When(s_status=Status.COMPLETED, then=Value(STATE_COMPLETED_LATE)),
             When(s_status=Status.CANCELLED, then=Value(STATE_CANCELLED)),
@@ -164,15 +170,15 @@ def task_annotate_as_of(qs: QuerySet[Task], *, as_of: date | None = None) -> Que
             default=Value(STATE_OPEN_WITHIN_DEADLINE),
             output_field=CharField(),
         ),
-        s_overdue=Case(
+        "s_overdue": Case(
             When(open_q & Q(due_date__lt=as_of), then=Value(True)), default=Value(False), output_field=BooleanField()
         ),
-        s_at_risk=Case(
+        "s_at_risk": Case(
             When(open_q & Q(s_expected__gt=F("s_progress") + settings.AT_RISK_MARGIN), then=Value(True)),
             default=Value(False),
             output_field=BooleanField(),
         ),
-        s_stale=Case(
+        "s_stale": Case(
             When(
                 Q(s_status__in=STALE_STATUSES)
                 & (
@@ -184,7 +190,7 @@ def task_annotate_as_of(qs: QuerySet[Task], *, as_of: date | None = None) -> Que
             default=Value(False),
             output_field=BooleanField(),
         ),
-    )
+    }
 
 
 def count_aggregates() -> dict:
@@ -275,19 +281,53 @@ def plan_burnup(*, plan: WorkPlan, until: date, tasks: QuerySet[Task] | None = N
     summed per week in the database: two queries whatever the data size.
     """
     base = tasks if tasks is not None else Task.objects.filter(plan=plan)
-    tz = local_tz()
     first_monday, _ = week_bounds(plan.start_date)
     last_day = min(plan.end_date, until)
     if last_day < first_monday:
         return []
 
+    by_week = _burnup_deltas_by_week(tasks=base, until=last_day)
+    due_rows = base.order_by().annotate(week=TruncWeek("due_date")).values("week").annotate(n=Count("pk"))
+    due_by_week = {_as_date(row["week"]): row["n"] for row in due_rows}
+    total = base.count() if tasks is not None else Task.objects.filter(plan=plan).count()
+
+    weeks = []
+    completed = cancelled_n = progress_sum = 0
+    due = sum(n for week, n in due_by_week.items() if week < first_monday)
+    monday = first_monday
+    while monday <= last_day:
+        row = by_week.get(monday)
+        if row:
+            completed += row["completed_delta"] or 0
+            cancelled_n += row["cancelled_delta"] or 0
+            progress_sum += row["progress_delta"] or 0
+        due += due_by_week.get(monday, 0)
+        active = total - cancelled_n
+        iso = monday.isocalendar()
+        weeks.append(
+            {
+                "week": f"{iso.year}-W{iso.week:02d}",
+                "start": monday.isoformat(),
+                "end": (monday + timedelta(days=6)).isoformat(),
+                "completed": completed,
+                "due": due,
+                "average_progress": round(progress_sum / active, 1) if active else 0.0,
+            }
+        )
+        monday += timedelta(days=7)
+    return weeks
+
+
+def _burnup_deltas_by_week(*, tasks: QuerySet[Task], until: date) -> dict[date, dict]:
+    """Per week (its Monday): the change in completed and cancelled tasks and in
+    the progress sum over tasks that are not cancelled. One query."""
     done = Q(status=Status.COMPLETED)
     was_done = Q(previous_status=Status.COMPLETED)
     cancelled = Q(status=Status.CANCELLED)
     was_cancelled = Q(previous_status=Status.CANCELLED)
     deltas = (
-        ProgressUpdate.objects.filter(task__in=base.values("pk"), recorded_at__lt=cutoff_for(last_day))
-        .annotate(week=TruncWeek("recorded_at", tzinfo=tz))
+        ProgressUpdate.objects.filter(task__in=tasks.values("pk"), recorded_at__lt=cutoff_for(until))
+        .annotate(week=TruncWeek("recorded_at", tzinfo=local_tz()))
         .values("week")
         .annotate(
             completed_delta=Sum(
@@ -319,36 +359,7 @@ def plan_burnup(*, plan: WorkPlan, until: date, tasks: QuerySet[Task] | None = N
         )
         .order_by("week")
     )
-    by_week = {_as_date(row["week"]): row for row in deltas}
-    due_rows = base.order_by().annotate(week=TruncWeek("due_date")).values("week").annotate(n=Count("pk"))
-    due_by_week = {_as_date(row["week"]): row["n"] for row in due_rows}
-    total = base.count() if tasks is not None else Task.objects.filter(plan=plan).count()
-
-    weeks = []
-    completed = cancelled_n = progress_sum = 0
-    due = sum(n for week, n in due_by_week.items() if week < first_monday)
-    monday = first_monday
-    while monday <= last_day:
-        row = by_week.get(monday)
-        if row:
-            completed += row["completed_delta"] or 0
-            cancelled_n += row["cancelled_delta"] or 0
-            progress_sum += row["progress_delta"] or 0
-        due += due_by_week.get(monday, 0)
-        active = total - cancelled_n
-        iso = monday.isocalendar()
-        weeks.append(
-            {
-                "week": f"{iso.year}-W{iso.week:02d}",
-                "start": monday.isoformat(),
-                "end": (monday + timedelta(days=6)).isoformat(),
-                "completed": completed,
-                "due": due,
-                "average_progress": round(progress_sum / active, 1) if active else 0.0,
-            }
-        )
-        monday += timedelta(days=7)
-    return weeks
+    return {_as_date(row["week"]): row for row in deltas}
 
 
 def _as_date(value) -> date:

@@ -5,8 +5,11 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from units.models import Unit
 
 from .models import STATUSES_NEEDING_REASON, ProgressUpdate, Status, Task
 from .selectors import task_user_can_record_progress
@@ -101,26 +104,32 @@ def task_record_progress(
         previous_status=current.status,
         previous_progress=current.progress,
     )
+    completed_at = _task_move(task=current, status=status, progress=progress, recorded_at=recorded_at)
+    task.status, task.progress, task.completed_at = status, progress, completed_at
+    task.last_update_at, task.version = recorded_at, current.version + 1
+    return update
+
+
+def _task_move(*, task: Task, status: str, progress: int, recorded_at: datetime) -> datetime | None:
+    """Put the locked task in the state of its new latest update; returns its completed_at."""
     if status == Status.COMPLETED:
         # Completed on the day the final run of "completed" updates began.
-        completed_at = current.completed_at if current.status == Status.COMPLETED else recorded_at
+        completed_at = task.completed_at if task.status == Status.COMPLETED else recorded_at
     else:
         completed_at = None
     # A queryset update, not save(): the field audit trail (simple_history)
     # records plan edits, while the journal above records progress.
-    changed = Task.objects.filter(pk=current.pk, version=current.version).update(
+    changed = Task.objects.filter(pk=task.pk, version=task.version).update(
         status=status,
         progress=progress,
         completed_at=completed_at,
         last_update_at=recorded_at,
-        version=current.version + 1,
+        version=task.version + 1,
         updated_at=timezone.now(),
     )
     if changed != 1:  # pragma: no cover - the row lock makes this unreachable on PostgreSQL
-        raise TaskVersionConflict(Task.objects.get(pk=current.pk))
-    task.status, task.progress, task.completed_at = status, progress, completed_at
-    task.last_update_at, task.version = recorded_at, current.version + 1
-    return update
+        raise TaskVersionConflict(Task.objects.get(pk=task.pk))
+    return completed_at
 
 
 def _parse_date(value):
@@ -129,20 +138,11 @@ def _parse_date(value):
     return value if isinstance(value, date) or value is None else date.fromisoformat(value)
 
 
-@transaction.atomic
-def plan_sync(*, data: dict) -> dict[str, int]:
-    """Create or update a work plan and its tasks from a data dict.
-
-    Idempotent: unchanged rows are not saved (no audit rows, no version bump).
-    Only the plan's own fields are touched: status and progress belong to the
-    journal and are never set here.
-    """
+def _plan_sync_plan(*, data: dict):
     from plan_portal.sync import save_if_changed
-    from units.models import Unit
 
-    from .models import TaskCoordination, WorkPlan
+    from .models import WorkPlan
 
-    stats = {"created": 0, "updated": 0, "unchanged": 0}
     plan = WorkPlan.objects.filter(year=data["year"]).first() or WorkPlan(year=data["year"])
     save_if_changed(
         plan,
@@ -155,6 +155,41 @@ def plan_sync(*, data: dict) -> dict[str, int]:
             "description": data.get("description", ""),
         },
     )
+    return plan
+
+
+def _task_values(*, row: dict, units: dict, tasks: dict) -> dict:
+    """The plan fields of one task row (never status or progress)."""
+    return {
+        "title": row["title"],
+        "title_en": row.get("title_en", ""),
+        "description": row.get("description", ""),
+        "field": row["field"],
+        "lead_unit": units[row["lead_unit"]],
+        "parent": tasks[row["parent"]] if row.get("parent") else None,
+        "legal_basis": row.get("legal_basis", ""),
+        "expected_output": row.get("expected_output", ""),
+        "expected_output_en": row.get("expected_output_en", ""),
+        "source_quote": row.get("source_quote", ""),
+        "start_date": _parse_date(row["start_date"]),
+        "due_date": _parse_date(row["due_date"]),
+    }
+
+
+@transaction.atomic
+def plan_sync(*, data: dict) -> dict[str, int]:
+    """Create or update a work plan and its tasks from a data dict.
+
+    Idempotent: unchanged rows are not saved (no audit rows, no version bump).
+    Only the plan's own fields are touched: status and progress belong to the
+    journal and are never set here.
+    """
+    from plan_portal.sync import save_if_changed
+
+    from .models import TaskCoordination
+
+    stats = {"created": 0, "updated": 0, "unchanged": 0}
+    plan = _plan_sync_plan(data=data)
     units = {unit.code: unit for unit in Unit.objects.all()}
     unknown = sorted(
         {row["lead_unit"] for row in data["tasks"] if row["lead_unit"] not in units}
@@ -168,21 +203,7 @@ def plan_sync(*, data: dict) -> dict[str, int]:
     for row in sorted(data["tasks"], key=lambda r: (bool(r.get("parent")), r["code"])):
         task = tasks.get(row["code"]) or Task(plan=plan, code=row["code"])
         created = task.pk is None
-        values = {
-            "title": row["title"],
-            "title_en": row.get("title_en", ""),
-            "description": row.get("description", ""),
-            "field": row["field"],
-            "lead_unit": units[row["lead_unit"]],
-            "parent": tasks[row["parent"]] if row.get("parent") else None,
-            "legal_basis": row.get("legal_basis", ""),
-            "expected_output": row.get("expected_output", ""),
-            "expected_output_en": row.get("expected_output_en", ""),
-            "source_quote": row.get("source_quote", ""),
-            "start_date": _parse_date(row["start_date"]),
-            "due_date": _parse_date(row["due_date"]),
-        }
-        changed = save_if_changed(task, values)
+        changed = save_if_changed(task, _task_values(row=row, units=units, tasks=tasks))
         tasks[task.code] = task
         wanted = {units[code].pk for code in row.get("coordinating_units", [])}
         have = set(TaskCoordination.objects.filter(task=task).values_list("unit_id", flat=True))
@@ -227,3 +248,30 @@ def progress_update_undo(*, update: ProgressUpdate) -> Task:
     )
     task.refresh_from_db()
     return task
+
+
+@transaction.atomic
+def tasks_reassign_lead_unit(*, tasks: QuerySet[Task], unit: Unit, reason: str, user) -> int:
+    """Give the tasks a new lead unit; each change is validated and recorded in
+    the history with who did it and why. Tasks already led by the unit are left
+    alone. Returns how many moved. Raises ValidationError, moving none, when the
+    reason is empty or a task would become invalid."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the lead unit changes.")})
+    count = 0
+    for task in tasks.exclude(lead_unit=unit).select_for_update(of=("self",)):
+        task.lead_unit = unit
+        try:
+            task.full_clean()
+        except ValidationError as error:
+            raise ValidationError(
+                _("Task %(code)s cannot be given to %(unit)s: %(errors)s")
+                % {"code": task.code, "unit": unit.code, "errors": " ".join(error.messages)},
+                code="invalid_task",
+            ) from None
+        task._change_reason = reason
+        task._history_user = user
+        task.save()
+        count += 1
+    return count

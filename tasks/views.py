@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -75,10 +75,7 @@ def task_list(request):
 def my_tasks(request):
     if not user_unit_ids(request.user):
         if user_is_leadership(request.user):
-            try:
-                return redirect(reverse("reports:dashboard"))
-            except NoReverseMatch:
-                return redirect("tasks:list")
+            return redirect("reports:dashboard")
         messages.info(request, _("You are not a member of any unit yet: here are all the tasks."))
         return redirect("tasks:list")
     return _render_list(request, queryset=_my_tasks(task_list_base(user=request.user), user=request.user), mine=True)

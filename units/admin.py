@@ -10,7 +10,7 @@ from django.contrib.admin.actions import delete_selected
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -22,7 +22,7 @@ from plan_portal.text import normalize_search
 
 from .forms import KnownObjectsInlineMixin, UnitAdminForm
 from .models import Membership, Unit
-from .services import unit_delete, unit_tasks_blocking_delete
+from .services import unit_delete, unit_tasks_blocking_delete, units_set_active
 
 User = get_user_model()
 
@@ -120,11 +120,7 @@ class UnitAdmin(SimpleHistoryAdmin):
 
     @admin.action(description=_("Deactivate selected units"), permissions=["change"])
     def deactivate(self, request, queryset):
-        count = queryset.filter(is_active=True).count()
-        for unit in queryset.filter(is_active=True):
-            unit.is_active = False
-            unit._change_reason = "deactivated in admin"
-            unit.save(update_fields=["is_active"])
+        count = units_set_active(units=queryset, active=False)
         self.message_user(
             request,
             ngettext("%(count)d unit deactivated.", "%(count)d units deactivated.", count) % {"count": count},
@@ -133,10 +129,7 @@ class UnitAdmin(SimpleHistoryAdmin):
 
     @admin.action(description=_("Activate selected units"), permissions=["change"])
     def activate(self, request, queryset):
-        count = queryset.filter(is_active=False).count()
-        for unit in queryset.filter(is_active=False):
-            unit.is_active = True
-            unit.save(update_fields=["is_active"])
+        count = units_set_active(units=queryset, active=True)
         self.message_user(
             request,
             ngettext("%(count)d unit activated.", "%(count)d units activated.", count) % {"count": count},
@@ -164,18 +157,17 @@ class UnitAdmin(SimpleHistoryAdmin):
         return delete_selected(self, request, queryset)
 
     def _blocked(self, units) -> list[tuple[Unit, list[str]]]:
-        from tasks.models import Task
-
         units = list(units)
         ids = [unit.pk for unit in units]
-        rows = Task.objects.filter(Q(lead_unit_id__in=ids) | Q(coordinations__unit_id__in=ids)).values_list(
-            "code", "lead_unit_id", "coordinations__unit_id"
+        # Through the reverse relations (units never import tasks); one query.
+        scope = Unit.objects.filter(pk__in=ids).order_by()
+        rows = scope.values_list("pk", "led_tasks__code").union(
+            scope.values_list("pk", "coordinated_tasks__code"), all=True
         )
         codes: dict[int, set[str]] = {}
-        for code, lead_id, coordinating_id in rows:
-            for unit_id in (lead_id, coordinating_id):
-                if unit_id in ids:
-                    codes.setdefault(unit_id, set()).add(code)
+        for unit_id, code in rows:
+            if code is not None:
+                codes.setdefault(unit_id, set()).add(code)
         return [(unit, sorted(codes[unit.pk])) for unit in units if unit.pk in codes]
 
     def delete_view(self, request, object_id, extra_context=None):

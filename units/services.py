@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from .models import Membership, Unit
@@ -9,10 +10,9 @@ from .models import Membership, Unit
 
 def unit_tasks_blocking_delete(*, unit: Unit) -> list[str]:
     """Codes of the tasks that keep a unit from being deleted (it leads or coordinates them)."""
-    from tasks.models import Task
-
-    led = Task.objects.filter(lead_unit=unit).values_list("code", flat=True)
-    coordinated = Task.objects.filter(coordinations__unit=unit).values_list("code", flat=True)
+    # Through the reverse relations: units sit below tasks and never import them.
+    led = unit.led_tasks.values_list("code", flat=True)
+    coordinated = unit.coordinated_tasks.values_list("code", flat=True)
     return sorted(set(led) | set(coordinated))
 
 
@@ -33,6 +33,23 @@ def unit_delete(*, unit: Unit) -> None:
             code="unit_in_use",
         )
     unit.delete()
+
+
+@transaction.atomic
+def units_set_active(*, units: QuerySet[Unit], active: bool) -> int:
+    """Activate or deactivate units (a unit in use is deactivated, never
+    deleted). Units already in that state are left alone, so the history only
+    records real changes. Returns how many changed."""
+    count = 0
+    # By id: the admin's queryset carries annotations that FOR UPDATE refuses.
+    ids = list(units.values_list("pk", flat=True))
+    for unit in Unit.objects.filter(pk__in=ids, is_active=not active).order_by("pk").select_for_update():
+        unit.is_active = active
+        if not active:
+            unit._change_reason = "deactivated in admin"
+        unit.save(update_fields=["is_active"])
+        count += 1
+    return count
 
 
 @transaction.atomic

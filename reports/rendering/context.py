@@ -3,7 +3,7 @@ codes as translated labels. Shared by the web page, the PDF and the e-mails."""
 
 from datetime import date, datetime
 
-from .labels import ACTIVITY_LABELS, COUNT_LABELS, field_label, state_label, status_label
+from tasks.labels import ACTIVITY_LABELS, COUNT_LABELS, field_label, state_label, status_label
 
 FOUR_WAY = ("completed_on_time", "completed_late", "open_within_deadline", "open_overdue")
 OTHER_COUNTS = ("not_started", "in_progress", "on_hold", "cancelled", "at_risk", "stale")

@@ -14,8 +14,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from plan_portal.spreadsheets import xlsx_append
-
-from .labels import ACTIVITY_LABELS, COUNT_LABELS, field_label, state_label, status_label
+from tasks.labels import ACTIVITY_LABELS, COUNT_LABELS, field_label, state_label, status_label
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")

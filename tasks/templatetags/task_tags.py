@@ -3,6 +3,7 @@
 from django import template
 from django.utils.translation import get_language
 
+from tasks.labels import COUNT_LABELS
 from tasks.models import Field, Status
 
 register = template.Library()
@@ -15,6 +16,12 @@ _FIELD_LABELS = dict(Field.choices)
 def status_label(key: str) -> str:
     """Translated label of a status key (works on annotations such as s_status)."""
     return str(_STATUS_LABELS.get(key, key))
+
+
+@register.filter
+def count_label(key: str) -> str:
+    """Label of a figure (tasks.labels, the one table), e.g. "open_overdue"."""
+    return str(COUNT_LABELS.get(key, key))
 
 
 @register.filter

@@ -15,8 +15,8 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from plan_portal.celery import app as celery_app
+from reports.enqueue import weekly_reports_enqueue
 from reports.selectors import plan_all_weeks, plan_report_weeks
-from reports.services import weekly_reports_enqueue
 from reports.tasks import result_wait
 from tasks.models import WorkPlan
 
