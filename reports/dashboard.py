@@ -18,6 +18,7 @@ from django.utils import formats, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from plan_portal.dates import parse_date
 from tasks.labels import ACTIVITY_LABELS, COUNT_LABELS
 from tasks.models import ProgressUpdate, Status, Task, WorkPlan
 from tasks.selectors import (
@@ -99,15 +100,12 @@ def dashboard_parse_params(params, *, unit_code: str | None = None) -> Dashboard
     as_of = local_today()
     raw = (params.get("as_of") or "").strip()
     if raw:
-        try:
-            parsed = date.fromisoformat(raw)
-        except ValueError:
-            parsed = None
-        if parsed is None or not AS_OF_MIN <= parsed <= AS_OF_MAX or len(raw) != 10:
+        parsed = parse_date(raw) if len(raw) <= 10 else None
+        if parsed is None or not AS_OF_MIN <= parsed <= AS_OF_MAX:
             errors.append(
                 DashboardParamError(
                     "as_of",
-                    _("“%(value)s” is not a valid date; use the form YYYY-MM-DD, e.g. 2020-06-30.")
+                    _("“%(value)s” is not a valid date; use the form dd/mm/yyyy, e.g. 30/06/2020.")
                     % {"value": raw[:20]},
                 )
             )

@@ -12,6 +12,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from plan_portal.dates import parse_date
 from plan_portal.text import normalize_search
 from units.models import Unit
 
@@ -38,6 +39,16 @@ ORDERING_FIELDS = (
 )
 
 
+DATE_INPUT_ATTRS = {
+    "inputmode": "numeric",
+    "pattern": r"\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2}",
+    "placeholder": "dd/mm/yyyy",
+    "autocomplete": "off",
+    "data-date-input": "",
+    "maxlength": "10",
+}
+
+
 class ISODateFilter(django_filters.DateFilter):
     """ISO dates (YYYY-MM-DD) as in links, plus the Vietnamese dd/mm/yyyy a person may type."""
 
@@ -45,7 +56,8 @@ class ISODateFilter(django_filters.DateFilter):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("input_formats", ["%Y-%m-%d", "%d/%m/%Y"])
-        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+        # A text field, not <input type=date>: the browser would show its own locale's order (mm/dd/yyyy).
+        kwargs.setdefault("widget", forms.DateInput(attrs=DATE_INPUT_ATTRS, format="%d/%m/%Y"))
         super().__init__(*args, **kwargs)
 
 
@@ -147,6 +159,13 @@ class TaskFilter(django_filters.FilterSet):
     FLAG_PARAMS = ("overdue", "at_risk", "stale")
 
     def __init__(self, data=None, *args, **kwargs):
+        if data is not None:
+            # A date from a link (2020-06-30) shows in the field the way people write it (30/06/2020).
+            data = data.copy()
+            for name in ("due_from", "due_to"):
+                parsed = parse_date(data.get(name, "")) if len(data.get(name, "")) <= 10 else None
+                if parsed:
+                    data[name] = parsed.strftime("%d/%m/%Y")
         super().__init__(data, *args, **kwargs)
         self.plan = None
         self.as_of = None

@@ -5,6 +5,9 @@
  *   data-confirm="Question?"  on a <form>, a submit button, a link or an htmx
  *                             button: ask before going on.
  *   data-autosubmit           on a <select> or <input>: submit its form on change.
+ *   data-date-input           on a text <input>: a date typed dd/mm/yyyy whatever
+ *                             the browser's language (slashes added while typing,
+ *                             "2/3/2020" completed to "02/03/2020" on leaving).
  */
 (function () {
   "use strict";
@@ -57,6 +60,32 @@
   });
 
   // --- htmx ---------------------------------------------------------------------
+  // --- Dates as dd/mm/yyyy -------------------------------------------------
+  // A text field instead of <input type=date>, whose order follows the
+  // browser's language (10/02/2020 in an American browser for 2 October).
+  function pad(part) { return part.length === 1 ? "0" + part : part; }
+  document.addEventListener("input", function (event) {
+    var el = event.target;
+    if (!el.matches || !el.matches("[data-date-input]") || event.inputType === "deleteContentBackward") {
+      return;
+    }
+    // Only a value typed in fixed widths (dd, mm, yyyy) is completed; "2/3/2020" is left as typed.
+    var digits = el.value.replace(/[^0-9]/g, "");
+    if (/^\d{2}\/?\d{0,2}\/?\d{0,4}$/.test(el.value) && digits.length >= 3 && digits.length <= 8) {
+      el.value = digits.slice(0, 2) + "/" + digits.slice(2, 4) + (digits.length > 4 ? "/" + digits.slice(4) : "");
+    }
+  });
+  document.addEventListener("focusout", function (event) {
+    var el = event.target;
+    if (!el.matches || !el.matches("[data-date-input]")) {
+      return;
+    }
+    var m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(el.value.trim());
+    if (m) {
+      el.value = pad(m[1]) + "/" + pad(m[2]) + "/" + m[3];
+    }
+  });
+
   if (window.htmx) {
     // Swap 409 (conflict) and 422 (validation errors) bodies like a 200, so a
     // form comes back with its errors; other 4xx/5xx stay errors.
