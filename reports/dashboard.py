@@ -260,8 +260,10 @@ def dashboard_build(*, plan: WorkPlan, as_of: date, unit: Unit | None = None) ->
         tasks = tasks.filter(lead_unit=unit)
     figures = plan_figures(plan=plan, as_of=as_of, tasks=tasks)  # 3 queries
     burnup = plan_burnup(plan=plan, until=as_of, tasks=tasks)  # 3 queries
-    week_start, week_end = week_bounds(as_of)
-    week_end = min(week_end, as_of)  # updates after as_of do not count
+    # Once the plan is over, "this week" is its last week, not today's calendar week.
+    week_ref = min(as_of, plan.end_date)
+    week_start, week_end = week_bounds(week_ref)
+    week_end = min(week_end, week_ref)  # updates after as_of do not count
 
     def link(**filters) -> str:
         return task_list_url(plan=plan, as_of=as_of, unit=unit, **filters)
@@ -279,6 +281,10 @@ def dashboard_build(*, plan: WorkPlan, as_of: date, unit: Unit | None = None) ->
         "plan_title": plan.title,
         "as_of": as_of.isoformat(),
         "as_of_display": _date_display(as_of),
+        "plan_start_display": _date_display(plan.start_date),
+        "plan_end_display": _date_display(plan.end_date),
+        "before_plan_start": as_of < plan.start_date,
+        "after_plan_end": as_of > plan.end_date,
         "unit": unit.code if unit else None,
         "unit_name": unit.name if unit else None,
         "counts": {key: figures.counts[key] for key in COUNT_KEYS},
@@ -301,6 +307,7 @@ def _overdue_rows(*, tasks: QuerySet[Task], as_of: date) -> list[dict]:
     return [
         {
             "code": task.code,
+            "url": reverse("tasks:detail", args=[task.pk]),
             "title": task.title,
             "lead_unit": task.lead_unit.code,
             "lead_unit_name": task.lead_unit.name,
@@ -319,6 +326,7 @@ def _status_change_rows(*, tasks: QuerySet[Task], start: date, end: date, as_of:
     return [
         {
             "task": update.task.code,
+            "url": reverse("tasks:detail", args=[update.task_id]),
             "title": update.task.title,
             "lead_unit": update.task.lead_unit.code,
             "recorded_at": update.recorded_at.isoformat(),
