@@ -13,9 +13,10 @@ PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= plan_portal.settings.local
 TEST_ENV := DJANGO_SETTINGS_MODULE=plan_portal.settings.test
 # Debian packages: gettext (compile translations), Pango (WeasyPrint PDFs),
-# DejaVu fonts (fallback glyphs), poppler (PDF checks), Node.js (front-end assets).
+# DejaVu fonts (fallback glyphs), poppler (PDF checks), Node.js (front-end assets); for tests
+# chromium and redis-server (tests start their own Redis to stop or freeze it).
 SYSTEM_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
-TEST_SYSTEM_PACKAGES := chromium
+TEST_SYSTEM_PACKAGES := chromium redis-server
 
 .PHONY: run test setup setup-test system-deps system-deps-test assets messages migrate demo worker beat lint format check clean
 
@@ -77,7 +78,8 @@ demo: $(VENV)/.installed ## Units, the 2020 plan, demo accounts and history (ide
 	$(PY) manage.py seed_demo
 	@if $(PY) manage.py help build_reports >/dev/null 2>&1; then $(PY) manage.py build_reports --plan 2020; fi
 
-# Production mode runs these beside the web server (REDIS_URL must be set).
+# Jobs with REDIS_URL set, on a laptop (local settings unless DJANGO_SETTINGS_MODULE says otherwise);
+# the server runs the same commands from deploy/systemd/.
 worker: setup
 	$(VENV)/bin/celery -A plan_portal worker --loglevel=INFO --concurrency=2
 beat: setup

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from . import views
+from . import security, views
 
 admin.site.site_header = _("Plan Portal administration")
 admin.site.site_title = _("Plan Portal")
@@ -10,6 +10,9 @@ admin.site.index_title = _("Units, people and the work plan")
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    # Before django.contrib.auth.urls: the same URL and name, with a rate limit.
+    path("accounts/password_reset/", security.password_reset_view, name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -12,11 +12,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from .dashboard import dashboard_data, dashboard_page, dashboard_parse_params
 
 
 @login_required
+@require_GET
 def dashboard(request):
     """Bad parameters fall back to defaults with a message."""
     params = dashboard_parse_params(request.GET)
@@ -26,6 +28,7 @@ def dashboard(request):
 
 
 @login_required
+@require_GET
 def dashboard_json(request):
     params = dashboard_parse_params(request.GET)
     if params.errors:

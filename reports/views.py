@@ -7,6 +7,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.views.decorators.http import require_GET
 
 from tasks.models import WorkPlan
 from tasks.selectors import plan_get_current
@@ -33,6 +34,7 @@ def _readable_report(request, year: int, week: int):
 
 
 @login_required
+@require_GET
 def report_list(request):
     if not user_can_read_reports(request.user):
         raise PermissionDenied
@@ -44,6 +46,7 @@ def report_list(request):
 
 
 @login_required
+@require_GET
 def report_detail(request, year: int, week: int):
     report = _readable_report(request, year, week)
     previous = weekly_report_previous(report=report)
@@ -79,6 +82,7 @@ def _file_response(report, field: str, suffix: str, content_type: str):
 
 
 @login_required
+@require_GET
 def report_xlsx(request, year: int, week: int):
     report = _readable_report(request, year, week)
     return _file_response(
@@ -87,6 +91,7 @@ def report_xlsx(request, year: int, week: int):
 
 
 @login_required
+@require_GET
 def report_pdf(request, year: int, week: int):
     report = _readable_report(request, year, week)
     return _file_response(report, "pdf_file", "pdf", "application/pdf")

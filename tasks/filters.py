@@ -7,6 +7,8 @@ the annotations of tasks.selectors.task_annotate_as_of, so a count on the
 dashboard equals the number of rows the link shows.
 """
 
+from datetime import date
+
 import django_filters
 from django import forms
 from django.db.models import Q
@@ -49,10 +51,24 @@ DATE_INPUT_ATTRS = {
 }
 
 
+class BoundedDateField(forms.DateField):
+    """A date the plan can mean: 0001-01-01 would overflow the day's time-zone
+    arithmetic (a 500), so dates outside 2000-2100 get a message instead."""
+
+    FIRST, LAST = date(2000, 1, 1), date(2100, 12, 31)
+    default_error_messages = {"out_of_range": _("Use a date between 01/01/2000 and 31/12/2100.")}
+
+    def to_python(self, value):
+        day = super().to_python(value)
+        if day is not None and not self.FIRST <= day <= self.LAST:
+            raise forms.ValidationError(self.error_messages["out_of_range"], code="out_of_range")
+        return day
+
+
 class ISODateFilter(django_filters.DateFilter):
     """ISO dates (YYYY-MM-DD) as in links, plus the Vietnamese dd/mm/yyyy a person may type."""
 
-    field_class = forms.DateField
+    field_class = BoundedDateField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("input_formats", ["%Y-%m-%d", "%d/%m/%Y"])
@@ -68,6 +84,13 @@ class UnitCodeField(forms.ModelChoiceField):
         if value in self.empty_values:
             return None
         value = str(value).strip().upper()
+        if "\x00" in value:
+            # PostgreSQL refuses a NUL byte in a query (a 500): no unit has one.
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value.replace("\x00", "")},
+            )
         try:
             # Any unit, also a deactivated one (old links keep working); the
             # drop-down offers the active ones.
@@ -164,7 +187,7 @@ class TaskFilter(django_filters.FilterSet):
             data = data.copy()
             for name in ("due_from", "due_to"):
                 parsed = parse_date(data.get(name, "")) if len(data.get(name, "")) <= 10 else None
-                if parsed:
+                if parsed and BoundedDateField.FIRST <= parsed <= BoundedDateField.LAST:
                     data[name] = parsed.strftime("%d/%m/%Y")
         super().__init__(data, *args, **kwargs)
         self.plan = None

@@ -31,6 +31,9 @@ INSTALLED_APPS = [
     "simple_history",
     "django_celery_beat",
     "import_export",
+    "axes",
+    "csp",
+    "plan_portal",
     "units",
     "tasks",
     "reports",
@@ -38,6 +41,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -45,9 +49,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "plan_portal.middleware.SessionTimeoutMiddleware",
+    "plan_portal.middleware.PrivateCacheMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes requires: it turns a lock-out into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "plan_portal.urls"
@@ -155,7 +163,17 @@ else:
 
 # Sessions live in the database so that losing Redis never signs anyone out.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
-SESSION_COOKIE_AGE = 60 * 60 * 12
+# Absolute limit: a sign-in lasts at most this long, however active the person
+# is (plan_portal.middleware.SessionTimeoutMiddleware; also the cookie's age).
+SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=60 * 60 * 12)
+# Idle limit: signed out after this many seconds without a request.
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=60 * 60)
+# The last-seen time is written at most this often (one UPDATE per person per
+# period, not one per request), so the idle limit is exact to this many seconds.
+SESSION_ACTIVITY_RESOLUTION = 5 * 60
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 
 # --- Celery ----------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -203,10 +221,63 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out account or address is refused before any password check.
+    "plan_portal.security.PortalAxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 LEADERSHIP_GROUP = "Leadership"
+
+# --- Security: headers, lock-out, rate limits (README "Security and operations")
+# Behind nginx every request comes from 127.0.0.1: the client's address is then
+# the last X-Forwarded-For entry added by this many trusted proxies (0: none,
+# REMOTE_ADDR is the client). Used by the lock-out, the reset limit and the logs.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Sent only on HTTPS requests (SecurityMiddleware), so harmless on a laptop.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# django-csp 4 format. Every script and style is a file under /static/ (no
+# inline <script>, <style> or style="" in the portal's templates); Bootstrap's
+# CSS draws a few icons from data: SVG images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# django-axes: after AXES_FAILURE_LIMIT failed sign-ins for one account, or from
+# one address, further attempts are refused for AXES_COOLOFF_TIME hours (429,
+# portal page). Counted in the database (axes.AccessAttempt), so every web
+# process sees the same count; a success resets the count.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "plan_portal.security.client_ip"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_VERBOSE = False  # plan_portal.security logs sign-ins and lock-outs itself
+# Password-reset e-mails: at most this many per account and per address in
+# PASSWORD_RESET_WINDOW seconds; more requests get the same answer, no e-mail.
+PASSWORD_RESET_LIMIT_PER_ACCOUNT = env.int("PASSWORD_RESET_LIMIT_PER_ACCOUNT", default=3)
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=10)
+PASSWORD_RESET_WINDOW = 60 * 60
 
 # --- Internationalisation --------------------------------------------------
 LANGUAGE_CODE = "vi"
@@ -221,7 +292,7 @@ LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 
 # --- Static and uploaded files --------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
@@ -256,7 +327,13 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Sign-ins, failed sign-ins, lock-outs, reset e-mails: user and address.
+        "plan_portal.security": {"level": "INFO"},
+        # django-axes logs every reset at INFO; plan_portal.security says what matters.
+        "axes": {"level": "WARNING"},
+    },
 }
 
 # WhiteNoise serves static files straight from the finders (no collectstatic)
@@ -273,3 +350,7 @@ REPORT_FROM_EMAIL = env("REPORT_FROM_EMAIL", default=DEFAULT_FROM_EMAIL)
 REPORT_BASE_URL = env("REPORT_BASE_URL", default="")
 # WeasyPrint and fontTools log every layout step at INFO.
 LOGGING["loggers"].update({"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}})
+
+# --- /healthz -----------------------------------------------------------------
+# Each check (database statement, Redis ping) gives up after this many seconds.
+HEALTHZ_TIMEOUT_SECONDS = env.float("HEALTHZ_TIMEOUT_SECONDS", default=1.0)

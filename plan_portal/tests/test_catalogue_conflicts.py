@@ -24,6 +24,10 @@ SAME_MEANING = {
     "version": "phiên bản",  # Django leaves it in English
     "Models in the %(name)s application": "Các mục của ứng dụng %(name)s",  # Django: "Các mô models trong"
     "Please correct the error below.": "Vui lòng sửa các lỗi dưới đây.",  # Django's lacks the plural form
+    "Page not found": "Không tìm thấy trang",  # Django: "Không tìm thấy trang nào"
+    "Server error": "Lỗi hệ thống",  # Django: "Lỗi máy chủ"
+    "Date/time": "Ngày giờ",  # Django: "Ngày/giờ"
+    "None": "Không có",  # Django: "Không"
     "active": "đang hoạt động",  # Django: "Kích hoạt" (activated)
     # the password reset pages: Django's wording is clumsy ("Lập lại", "hoàn chỉnh", "Làm lại")
     "Password reset": "Đặt lại mật khẩu",

@@ -92,7 +92,10 @@ def test_production_settings_pass_the_deployment_checks():
     # The browser tests' DJANGO_ALLOW_ASYNC_UNSAFE must not leak into a production check.
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env.update(
-        DJANGO_SETTINGS_MODULE="plan_portal.settings.production", SECRET_KEY="x" * 20 + "-Ab3$kQ9!zR7#mW2&pL5" * 3
+        DJANGO_SETTINGS_MODULE="plan_portal.settings.production",
+        SECRET_KEY="x" * 20 + "-Ab3$kQ9!zR7#mW2&pL5" * 3,
+        ALLOWED_HOSTS="kehoach.tcvn.gov.vn",
+        DATABASE_URL="postgres://plan_portal@127.0.0.1:5432/plan_portal",
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

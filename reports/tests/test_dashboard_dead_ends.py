@@ -46,4 +46,6 @@ def test_a_date_before_the_plan_started_shows_a_warning(reader, plan_2020):
     # then a warning says the figures mean nothing yet; a day inside the plan has none
     assert 'data-testid="before-plan-start"' in html
     assert "15/12/2019" in html and "01/01/2020" in html
-    assert 'data-testid="before-plan-start"' not in reader.get("/dashboard/?plan=2020&as_of=2020-06-30").content.decode()
+    assert (
+        'data-testid="before-plan-start"' not in reader.get("/dashboard/?plan=2020&as_of=2020-06-30").content.decode()
+    )
