@@ -11,7 +11,7 @@ from datetime import date
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from plan_portal.dates import parse_date
@@ -230,8 +230,13 @@ class TaskFilter(django_filters.FilterSet):
         # Both sides folded by the same function: "Đo lường", "do luong" and
         # "DO LUONG" all become "do luong". The column is already lower-case,
         # so a plain LIKE suffices (and PostgreSQL's trigram index serves it).
+        # A word may also name the lead or a coordinating unit by code or name ("MSMV" finds the
+        # tasks TT-MSMV leads or coordinates).
         for word in normalize_search(value).split():
-            queryset = queryset.filter(search_text__contains=word)
+            coordinates = TaskCoordination.objects.filter(task=OuterRef("pk"), unit__search_text__contains=word)
+            queryset = queryset.filter(
+                Q(search_text__contains=word) | Q(lead_unit__search_text__contains=word) | Exists(coordinates)
+            )
         return queryset
 
     def filter_unit(self, queryset, name, unit):
