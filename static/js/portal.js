@@ -86,6 +86,36 @@
     }
   });
 
+  // --- Inline update form: focus where a person expects ---------------------
+  // Opened (by click or Enter): focus its first field. Saved or cancelled: back to the
+  // row's Update button, not the top of the page. Escape closes it (its Cancel button).
+  document.addEventListener("htmx:afterSettle", function (event) {
+    // outerHTML swap: the row's new <tbody> carries the old one's id.
+    var id = event.detail && event.detail.target && event.detail.target.id;
+    var group = id ? document.getElementById(id) : null;
+    if (!group || !group.classList.contains("task-group")) {
+      return;
+    }
+    var field = group.querySelector(".task-inline-form select, .task-inline-form input:not([type=hidden]), .task-inline-form textarea");
+    var invalid = group.querySelector(".task-inline-form [aria-invalid=true]");
+    var target = invalid || field || group.querySelector("[data-testid=open-update]") ||
+      group.querySelector("a");
+    if (target) {
+      target.focus();
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") {
+      return;
+    }
+    var form = event.target.closest && event.target.closest(".task-inline-form");
+    var cancel = form && form.querySelector("[data-inline-cancel]");
+    if (cancel) {
+      event.preventDefault();
+      cancel.click();
+    }
+  });
+
   if (window.htmx) {
     // Swap 409 (conflict) and 422 (validation errors) bodies like a 200, so a
     // form comes back with its errors; other 4xx/5xx stay errors.
