@@ -1,4 +1,4 @@
-"""Session limits and private caching (README "Security and operations")."""
+"""Session limits, private caching (README "Security and operations") and the 503 page for a hung database."""
 
 import logging
 import time
@@ -6,8 +6,10 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.db import OperationalError
 from django.http import HttpResponse
 from django.shortcuts import resolve_url
+from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
@@ -83,3 +85,33 @@ class PrivateCacheMiddleware:
             patch_cache_control(response, private=True, no_store=True)
             response.headers.pop("Expires", None)
         return response
+
+
+def database_unavailable_response() -> HttpResponse:
+    # Rendered without the request's context processors: they would ask the
+    # database (the signed-in user, the menu) that just failed to answer.
+    response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = "30"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A hung or unreachable database ends the request with the Vietnamese 503
+    page instead of a bare 500: a statement or lock timeout (settings
+    DB_STATEMENT_TIMEOUT_MS, DB_LOCK_TIMEOUT_MS: within 5 s) or a lost
+    connection. The failed statement's transaction was rolled back, so nothing
+    is half written; Django drops the broken connection when the request ends
+    (close_old_connections), so the next request connects afresh."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError):
+            return None
+        log.error("event=database-unavailable method=%s path=%s error=%r", request.method, request.path, exception)
+        return database_unavailable_response()

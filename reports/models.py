@@ -30,6 +30,10 @@ class WeeklyReport(models.Model):
     # Set when the report e-mail went out; a rebuild keeps it, so the Monday
     # job never sends the same week twice.
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    # Set when someone asks for a rebuild (admin action) and cleared by the
+    # first build that starts after it: a request whose job could not be
+    # queued (broker down) is picked up by the catch-up job.
+    rebuild_requested_at = models.DateTimeField(_("rebuild requested at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("weekly report")
@@ -76,3 +80,56 @@ class ReminderLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit.code} {self.iso_year}-W{self.iso_week:02d}"
+
+
+class OutboxMessage(models.Model):
+    """One e-mail to one recipient, recorded before it is sent.
+
+    `key` says which message this is (e.g. ``weekly_report:<report id>:<address>``),
+    so preparing the same messages twice adds nothing, and a retry sends only
+    the rows still pending. Sending happens outside any transaction: a row is
+    claimed with a short lease, sent, then marked sent. Generic on purpose:
+    any feature that e-mails people (reminders, notifications) adds rows.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    key = models.CharField(_("key"), max_length=255, unique=True)
+    # The messages sent together, e.g. ``weekly_report:<report id>``: a caller
+    # sends and checks its own batch.
+    batch = models.CharField(_("batch"), max_length=200, db_index=True)
+    kind = models.CharField(_("message kind"), max_length=50)
+    recipient = models.EmailField(_("recipient"), max_length=254)
+    from_email = models.CharField(_("sender"), max_length=255)
+    subject = models.CharField(_("subject"), max_length=998)
+    body_text = models.TextField(_("text body"))
+    body_html = models.TextField(_("HTML body"), blank=True)
+    attachment_path = models.CharField(_("attachment (storage name)"), max_length=255, blank=True)
+    attachment_name = models.CharField(_("attachment file name"), max_length=255, blank=True)
+    attachment_mimetype = models.CharField(_("attachment type"), max_length=100, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # A sender owns a pending row until this time; a sender that died
+    # mid-way leaves it to the next run once the lease has passed.
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        ordering = ["-created_at", "key"]
+        indexes = [models.Index(fields=["state", "created_at"], name="outbox_state_created")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state="sent", sent_at__isnull=False) | ~models.Q(state="sent"),
+                name="outbox_sent_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.state})"

@@ -5,6 +5,7 @@ import json
 import logging
 import os
 import tempfile
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -12,7 +13,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.core.mail import get_connection
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -22,8 +22,9 @@ from tasks.models import WorkPlan
 from tasks.selectors import local_today, plan_units_not_updated, week_bounds
 from units.models import Membership
 
-from .models import ReminderLog, WeeklyReport
-from .rendering.email import reminder_message, report_message
+from .models import OutboxMessage, ReminderLog, WeeklyReport
+from .outbox import Draft, OutboxIncomplete, draft_from_message, outbox_add, outbox_send
+from .rendering.email import reminder_message, report_message, report_pdf_filename
 from .rendering.pdf import render_pdf
 from .rendering.xlsx import render_xlsx
 from .selectors import (
@@ -61,6 +62,12 @@ def _write_file_atomically(name: str, content: bytes) -> str:
 
 
 def _delete_files(names: set[str]) -> None:
+    # A pending e-mail still attaches the old PDF: report_files_cleanup takes it later.
+    names = names - set(
+        OutboxMessage.objects.exclude(state=OutboxMessage.State.SENT)
+        .filter(attachment_path__in=names)
+        .values_list("attachment_path", flat=True)
+    )
     for name in names:
         try:
             default_storage.delete(name)
@@ -97,6 +104,7 @@ def weekly_report_build(*, plan: WorkPlan, iso_year: int, iso_week: int) -> Week
     from .selectors import weekly_report_snapshot
 
     start, end = report_week_check(plan=plan, iso_year=iso_year, iso_week=iso_week)
+    started = timezone.now()
     # Reports are written in the agency's language whoever triggers the build.
     with translation.override(settings.LANGUAGE_CODE):
         snapshot = weekly_report_snapshot(plan=plan, iso_year=iso_year, iso_week=iso_week)
@@ -132,6 +140,8 @@ def weekly_report_build(*, plan: WorkPlan, iso_year: int, iso_week: int) -> Week
                 "pdf_file": pdf_name,
             },
         )
+        # A rebuild asked for before this build began is done now.
+        WeeklyReport.objects.filter(pk=report.pk, rebuild_requested_at__lte=started).update(rebuild_requested_at=None)
         unused = {name for name in (old or ()) if name and name not in (xlsx_name, pdf_name)}
         if unused:
             transaction.on_commit(lambda: _delete_files(unused))
@@ -174,82 +184,188 @@ def _absolute(path: str) -> str:
     return f"{base.rstrip('/')}{path}" if base else ""
 
 
-def weekly_report_send(*, report: WeeklyReport, force: bool = False) -> int:
-    """E-mail a report once: the row is locked and marked in the same
-    transaction as the sending, so a retry after a failure sends again but a
-    second run after success sends nothing. Returns the number of messages."""
-    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-        report = WeeklyReport.objects.select_for_update().select_related("plan").get(pk=report.pk)
-        if report.emailed_at and not force:
-            return 0
-        previous = (
-            WeeklyReport.objects.filter(plan_id=report.plan_id, period_end=report.period_start - timedelta(days=1))
-            .values_list("snapshot", flat=True)
-            .first()
-        )
-        changes = snapshot_changes(current=report.snapshot, previous=previous)
-        with report.pdf_file.open("rb") as handle:
-            pdf = handle.read()
-        url = _absolute(reverse("reports:detail", args=[report.iso_year, report.iso_week]))
-        general, heads = report_recipients()
-        messages = []
-        if general:
-            messages.append(report_message(report=report, to=general, pdf=pdf, changes=changes, report_url=url))
-        for email, code in heads:
-            messages.append(
-                report_message(report=report, to=[email], pdf=pdf, changes=changes, unit_code=code, report_url=url)
+def _weekly_report_drafts(report: WeeklyReport) -> list[Draft]:
+    """One message per recipient: Leadership and extra addresses get the
+    general version, each unit head their unit's version."""
+    previous = (
+        WeeklyReport.objects.filter(plan_id=report.plan_id, period_end=report.period_start - timedelta(days=1))
+        .values_list("snapshot", flat=True)
+        .first()
+    )
+    changes = snapshot_changes(current=report.snapshot, previous=previous)
+    url = _absolute(reverse("reports:detail", args=[report.iso_year, report.iso_week]))
+    general, heads = report_recipients()
+    batch = f"weekly_report:{report.pk}"
+    attachment = (report.pdf_file.name, report_pdf_filename(report), "application/pdf")
+    drafts = []
+    if general:
+        message = report_message(report=report, to=[], changes=changes, report_url=url)
+        drafts += [
+            draft_from_message(
+                message,
+                key=f"{batch}:{email.lower()}",
+                batch=batch,
+                kind="weekly_report",
+                recipient=email,
+                attachment=attachment,
             )
-        if messages:
-            get_connection(fail_silently=False).send_messages(messages)
-        report.emailed_at = timezone.now()
-        report.save(update_fields=["emailed_at"])
-    return len(messages)
+            for email in general
+        ]
+    for email, code in heads:
+        message = report_message(report=report, to=[], changes=changes, unit_code=code, report_url=url)
+        drafts.append(
+            draft_from_message(
+                message,
+                key=f"{batch}:{email}",
+                batch=batch,
+                kind="weekly_report",
+                recipient=email,
+                attachment=attachment,
+            )
+        )
+    return drafts
 
 
-def due_weekly_reports_build(*, today: date | None = None) -> list[WeeklyReport]:
-    """The Monday job: for every plan still running (or ended less than a week
-    ago), build each ended week that has no report yet (the week just ended,
-    plus any the beat missed) and rebuild the week just ended; then e-mail the
-    week just ended, once."""
-    today = today or local_today()
+def weekly_report_send(*, report: WeeklyReport, deadline: float | None = None) -> int:
+    """E-mail a report once to each recipient, through the outbox.
+
+    The messages are recorded first (one row per recipient, unique key), then
+    sent with no transaction open; a retry, or a run at the same time, sends
+    only what is still pending. `emailed_at` is set once, when nothing of the
+    report is pending any more. Raises OutboxIncomplete while something is
+    (the job retries). Returns the number of messages this call sent.
+    """
+    report = WeeklyReport.objects.select_related("plan").get(pk=report.pk)
+    if report.emailed_at:
+        return 0
+    with translation.override(settings.LANGUAGE_CODE):
+        outbox_add(drafts=_weekly_report_drafts(report))
+    result = outbox_send(batch=f"weekly_report:{report.pk}", deadline=deadline)
+    if result.pending:
+        raise OutboxIncomplete(f"{report.week_label}: {result.pending} message(s) still to send")
+    WeeklyReport.objects.filter(pk=report.pk, emailed_at__isnull=True).update(emailed_at=timezone.now())
+    return result.sent
+
+
+def _send_opens(*, monday: date, now) -> bool:
+    """The week just ended is e-mailed from Monday REPORT_SEND_HOUR (local) on:
+    updates posted early on Monday for the past week still count."""
+    local = timezone.localtime(now)
+    return local.date() > monday or local.hour >= settings.REPORT_SEND_HOUR
+
+
+def due_weekly_reports_build(*, now=None, deadline: float | None = None) -> list[WeeklyReport]:
+    """The beat's catch-up (every few minutes, and Monday morning).
+
+    For every plan still running (or ended less than a week ago): build each
+    ended week that has no report yet (weeks the beat or a killed worker
+    missed) and each report whose rebuild was asked for (a job that could not
+    be queued); from Monday REPORT_SEND_HOUR, rebuild the week just ended and
+    e-mail it, once. Then send what is left in the outbox and remove report
+    files no row uses. Safe to run twice at once.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
     monday, _ = week_bounds(today)
     last_week = (monday - timedelta(days=7)).isocalendar()
     last_week = (last_week.year, last_week.week)
     built = []
     for plan in WorkPlan.objects.filter(start_date__lte=today, end_date__gte=today - timedelta(days=7)):
         weeks = plan_weeks_missing_report(plan=plan, until=today)
-        if last_week in plan_all_weeks(plan=plan) and last_week not in weeks:
-            weeks.append(last_week)
-        for iso_year, iso_week in weeks:
+        requested = WeeklyReport.objects.filter(plan=plan, rebuild_requested_at__isnull=False)
+        weeks += [week for week in requested.values_list("iso_year", "iso_week") if week not in weeks]
+        to_send = None
+        sending = last_week in plan_all_weeks(plan=plan) and _send_opens(monday=monday, now=now)
+        if sending:
+            to_send = WeeklyReport.objects.filter(plan=plan, iso_year=last_week[0], iso_week=last_week[1]).first()
+            if (to_send is None or to_send.emailed_at is None) and last_week not in weeks:
+                weeks.append(last_week)
+        for iso_year, iso_week in sorted(weeks):
+            if deadline is not None and time.monotonic() > deadline:
+                break  # the next run goes on from here
             report = weekly_report_build(plan=plan, iso_year=iso_year, iso_week=iso_week)
             built.append(report)
-            if (iso_year, iso_week) == last_week:
-                weekly_report_send(report=report)
+            if sending and (iso_year, iso_week) == last_week:
+                to_send = report
+        if to_send is not None and to_send.emailed_at is None:
+            weekly_report_send(report=to_send, deadline=deadline)
+    outbox_send(deadline=deadline)
+    report_files_cleanup()
     return built
 
 
-def update_reminders_send(*, today: date | None = None) -> int:
+def report_files_cleanup(*, grace: timedelta | None = None) -> list[str]:
+    """Remove files under media/reports/ that no report row (nor a pending
+    e-mail) points at and that are older than the grace period: what a worker
+    killed mid-build leaves. The grace period, longer than any build, keeps
+    the files of a build still running."""
+    grace = grace if grace is not None else timedelta(seconds=settings.REPORT_ORPHAN_GRACE_SECONDS)
+    root = Path(default_storage.path("reports"))
+    if not root.is_dir():
+        return []
+    cutoff = time.time() - grace.total_seconds()
+    candidates = [p for p in root.rglob("*") if p.is_file() and p.stat().st_mtime < cutoff]
+    if not candidates:
+        return []
+    used = set()
+    for xlsx, pdf in WeeklyReport.objects.values_list("xlsx_file", "pdf_file"):
+        used.update((xlsx, pdf))
+    used.update(
+        OutboxMessage.objects.exclude(state=OutboxMessage.State.SENT)
+        .exclude(attachment_path="")
+        .values_list("attachment_path", flat=True)
+    )
+    media = Path(default_storage.path(""))
+    removed = []
+    for path in candidates:
+        name = path.relative_to(media).as_posix()
+        if name not in used:
+            path.unlink(missing_ok=True)
+            removed.append(name)
+    if removed:
+        logger.info("Removed %d unused report file(s): %s", len(removed), ", ".join(sorted(removed)))
+    return sorted(removed)
+
+
+def update_reminders_send(*, today: date | None = None, deadline: float | None = None) -> int:
     """The Friday job: remind the members of each unit that has tasks in
-    progress and posted no update this week. One e-mail per unit and week at
-    most (ReminderLog), even when the job runs twice. Returns units reminded."""
+    progress and posted no update this week. One message per member, unit
+    and week at most (ReminderLog + the outbox), even when the job runs twice
+    or is retried after an SMTP failure. Returns the units newly reminded;
+    raises OutboxIncomplete while some message is still to send."""
     today = today or local_today()
     start, _ = week_bounds(today)
     iso = today.isocalendar()
     week = f"{iso.year}-W{iso.week:02d}"
     tasks_url = _absolute(reverse("tasks:my"))
     reminded = 0
+    batches = []
     for plan in WorkPlan.objects.filter(start_date__lte=today, end_date__gte=today):
         for unit in plan_units_not_updated(plan=plan, start=start, end=today):
-            with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-                log, created = ReminderLog.objects.get_or_create(
-                    unit=unit, iso_year=iso.year, iso_week=iso.week, defaults={"sent_at": timezone.now()}
+            batch = f"reminder:{unit.pk}:{week}"
+            batches.append(batch)
+            emails = list(unit_members_with_email(unit_ids=[unit.pk]).values_list("email", flat=True))
+            with translation.override(settings.LANGUAGE_CODE):
+                message = reminder_message(unit=unit, to=[], week=week, tasks_url=tasks_url)
+            drafts = [
+                draft_from_message(
+                    message, key=f"{batch}:{email.lower()}", batch=batch, kind="reminder", recipient=email
                 )
-                if not created:
-                    continue
-                emails = list(unit_members_with_email(unit_ids=[unit.pk]).values_list("email", flat=True))
-                log.recipients = len(emails)
-                log.save(update_fields=["recipients"])
-                if emails:
-                    reminder_message(unit=unit, to=emails, week=week, tasks_url=tasks_url).send()
-                    reminded += 1
+                for email in emails
+            ]
+            # The log and the messages are recorded together (no SMTP here).
+            with transaction.atomic():
+                log, created = ReminderLog.objects.get_or_create(
+                    unit=unit,
+                    iso_year=iso.year,
+                    iso_week=iso.week,
+                    defaults={"sent_at": timezone.now(), "recipients": len(emails)},
+                )
+                if created:
+                    outbox_add(drafts=drafts)
+            if created and emails:
+                reminded += 1
+    pending = sum(outbox_send(batch=batch, deadline=deadline).pending for batch in batches)
+    if pending:
+        raise OutboxIncomplete(f"reminders {week}: {pending} message(s) still to send")
     return reminded

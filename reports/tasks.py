@@ -1,9 +1,16 @@
 """Celery jobs. Each takes ids, wraps one service and is safe to run twice.
 
 acks_late: a job whose worker dies mid-way goes back to the queue (with
-CELERY_TASK_REJECT_ON_WORKER_LOST). Transient database or broker errors are
-retried with exponential back-off; anything else fails loudly.
+CELERY_TASK_REJECT_ON_WORKER_LOST; a worker killed outright: after the broker's
+visibility timeout, which fits the longest job below). Transient database or
+broker errors, and e-mails still pending, are retried with exponential
+back-off; anything else fails loudly. Every job has a soft time limit (the
+job stops, its files are cleaned up) and a hard one (the process is killed);
+services also get a deadline so they stop starting new work before the soft
+limit and leave the rest to the next run.
 """
+
+import time
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
@@ -14,8 +21,16 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from tasks.models import WorkPlan
 
 from . import services
+from .outbox import OutboxIncomplete
 
-TRANSIENT_ERRORS = (OperationalError, InterfaceError, BrokerOperationalError, RedisConnectionError, RedisTimeoutError)
+TRANSIENT_ERRORS = (
+    OperationalError,
+    InterfaceError,
+    BrokerOperationalError,
+    RedisConnectionError,
+    RedisTimeoutError,
+    OutboxIncomplete,
+)
 RELIABLE = {
     "acks_late": True,
     "autoretry_for": TRANSIENT_ERRORS,
@@ -24,30 +39,51 @@ RELIABLE = {
     "retry_jitter": True,
     "max_retries": 5,
 }
+# (soft, hard) seconds. The broker's visibility timeout
+# (CELERY_BROKER_TRANSPORT_OPTIONS) must stay above the longest hard limit.
+TIME_LIMITS = {
+    "build": (120, 150),  # one week: queries, XLSX, PDF
+    "send": (270, 300),  # one report's e-mails (a slow SMTP server: 4 s a message)
+    "due": (270, 300),  # the catch-up: the deadline stops it in time, the next run goes on
+    "remind": (270, 300),
+}
+LONGEST_JOB_SECONDS = max(hard for _soft, hard in TIME_LIMITS.values())
 
 
-@shared_task(**RELIABLE)
+def limits(name: str) -> dict:
+    soft, hard = TIME_LIMITS[name]
+    return {**RELIABLE, "soft_time_limit": soft, "time_limit": hard}
+
+
+def deadline(name: str) -> float:
+    """When a service should stop starting new work: well before the soft limit."""
+    soft, _hard = TIME_LIMITS[name]
+    return time.monotonic() + soft * 0.8
+
+
+@shared_task(**limits("build"))
 def build_weekly_report_task(plan_id: int, iso_year: int, iso_week: int) -> dict:
     plan = WorkPlan.objects.get(pk=plan_id)
     report = services.weekly_report_build(plan=plan, iso_year=iso_year, iso_week=iso_week)
     return {"id": report.pk, "week": report.week_label, "snapshot_hash": report.snapshot_hash}
 
 
-@shared_task(**RELIABLE)
-def send_weekly_report_task(report_id: int, force: bool = False) -> int:
+@shared_task(**limits("send"))
+def send_weekly_report_task(report_id: int) -> int:
     from .models import WeeklyReport
 
-    return services.weekly_report_send(report=WeeklyReport.objects.get(pk=report_id), force=force)
+    report = WeeklyReport.objects.get(pk=report_id)
+    return services.weekly_report_send(report=report, deadline=deadline("send"))
 
 
-@shared_task(**RELIABLE)
+@shared_task(**limits("due"))
 def build_due_weekly_reports_task() -> list[str]:
-    return [report.week_label for report in services.due_weekly_reports_build()]
+    return [report.week_label for report in services.due_weekly_reports_build(deadline=deadline("due"))]
 
 
-@shared_task(**RELIABLE)
+@shared_task(**limits("remind"))
 def send_update_reminders_task() -> int:
-    return services.update_reminders_send()
+    return services.update_reminders_send(deadline=deadline("remind"))
 
 
 def result_wait(result, *, timeout: float, poll: float = 0.2):
@@ -59,8 +95,6 @@ def result_wait(result, *, timeout: float, poll: float = 0.2):
     is a plain GET per poll and also survives a reconnect to Redis.
     Raises celery.exceptions.TimeoutError, or the job's own exception.
     """
-    import time
-
     from celery.exceptions import TimeoutError as CeleryTimeoutError
 
     deadline = time.monotonic() + timeout

@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A hung database is a 503 (its process_exception runs before the others').
+    "plan_portal.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes requires: it turns a lock-out into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -85,20 +87,33 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DB_CONNECT_TIMEOUT = env.int("DB_CONNECT_TIMEOUT", default=5)
-DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=30_000)
+# Web requests answer a hung database (a locked table, a stuck query) with a
+# 503 within 5 s (plan_portal.middleware.DatabaseUnavailableMiddleware):
+# these limits hold for every connection, workers and commands included;
+# Celery workers raise them on each new connection (plan_portal.celery).
+DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=4_000)
+DB_LOCK_TIMEOUT_MS = env.int("DB_LOCK_TIMEOUT_MS", default=3_000)
+DB_WORKER_STATEMENT_TIMEOUT_MS = env.int("DB_WORKER_STATEMENT_TIMEOUT_MS", default=60_000)
+DB_WORKER_LOCK_TIMEOUT_MS = env.int("DB_WORKER_LOCK_TIMEOUT_MS", default=30_000)
+
+
+def postgresql_options(*, statement_timeout_ms: int, lock_timeout_ms: int) -> dict:
+    """Connection options: a hung server must not hang a request or a worker
+    forever: bound the connect, every statement, lock waits and idle transactions."""
+    return {
+        "connect_timeout": DB_CONNECT_TIMEOUT,
+        "options": (
+            f"-c statement_timeout={statement_timeout_ms}"
+            f" -c lock_timeout={lock_timeout_ms}"
+            " -c idle_in_transaction_session_timeout=60000"
+        ),
+        "application_name": "plan_portal",
+    }
+
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # A hung server must not hang a request or a worker forever: bound the
-    # connect, every statement, lock waits and idle transactions.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {
-            "connect_timeout": DB_CONNECT_TIMEOUT,
-            "options": (
-                f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
-                " -c lock_timeout=10000"
-                " -c idle_in_transaction_session_timeout=60000"
-            ),
-            "application_name": "plan_portal",
-        }
+        postgresql_options(statement_timeout_ms=DB_STATEMENT_TIMEOUT_MS, lock_timeout_ms=DB_LOCK_TIMEOUT_MS)
     )
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -118,6 +133,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: cache, Celery broker and results ------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=2.0)
+# The cache answers in milliseconds or not at all: a frozen Redis must cost a
+# page well under a second (a page may read and write the cache once each).
+REDIS_CACHE_TIMEOUT_SECONDS = env.float("REDIS_CACHE_TIMEOUT_SECONDS", default=0.5)
 
 
 def _next_redis_db(url: str) -> str:
@@ -142,8 +160,8 @@ if REDIS_URL:
             "TIMEOUT": 600,
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT_SECONDS,
-                "SOCKET_TIMEOUT": REDIS_TIMEOUT_SECONDS,
+                "SOCKET_CONNECT_TIMEOUT": REDIS_CACHE_TIMEOUT_SECONDS,
+                "SOCKET_TIMEOUT": REDIS_CACHE_TIMEOUT_SECONDS,
                 # The cache only saves work: when Redis is down or frozen,
                 # pages are computed from the database instead of failing.
                 "IGNORE_EXCEPTIONS": True,
@@ -193,8 +211,15 @@ CELERY_TASK_TRACK_STARTED = True
 CELERY_RESULT_EXPIRES = 60 * 60 * 24
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A job taken by a worker that then died outright (SIGKILL, power loss) is
+# handed out again after this long: just above the longest job's hard time
+# limit (reports.tasks.TIME_LIMITS, 300 s), so a report is rebuilt within
+# minutes and a job still running is never handed out twice. It must also
+# exceed the longest retry countdown (retry_backoff_max, 300 s): a job waiting
+# for its retry sits unacknowledged in the worker.
+BROKER_VISIBILITY_TIMEOUT = env.int("BROKER_VISIBILITY_TIMEOUT", default=360)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 60 * 60,
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
     "socket_timeout": REDIS_TIMEOUT_SECONDS,
     "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
     "retry_on_timeout": True,
@@ -205,6 +230,8 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
 }
 CELERY_REDIS_SOCKET_TIMEOUT = REDIS_TIMEOUT_SECONDS
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT_SECONDS
+# Workers and commands retry a publish a little; requests never do
+# (reports.enqueue.job_enqueue: one attempt, then the catch-up job).
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 3,
@@ -212,6 +239,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 1,
     "interval_max": 3,
 }
+# A request waits this long at most to queue a job (reports.enqueue.job_enqueue);
+# what could not be queued is done by the catch-up job.
+JOB_ENQUEUE_TIMEOUT_SECONDS = env.float("JOB_ENQUEUE_TIMEOUT_SECONDS", default=1.5)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # --- Auth ------------------------------------------------------------------
@@ -348,6 +378,15 @@ REPORT_EXTRA_RECIPIENTS = env.list("REPORT_EXTRA_RECIPIENTS", default=[])
 REPORT_FROM_EMAIL = env("REPORT_FROM_EMAIL", default=DEFAULT_FROM_EMAIL)
 # Absolute address of the portal for links in e-mails (empty: no links).
 REPORT_BASE_URL = env("REPORT_BASE_URL", default="")
+# The catch-up job (build_due_weekly_reports_task, every 10 minutes) e-mails
+# the week just ended from Monday at this hour (local time) on.
+REPORT_SEND_HOUR = env.int("REPORT_SEND_HOUR", default=7)
+# Report files no row uses are removed once older than this (longer than any build).
+REPORT_ORPHAN_GRACE_SECONDS = env.int("REPORT_ORPHAN_GRACE_SECONDS", default=15 * 60)
+# E-mail outbox (reports.outbox): a sender holds a message this long at most
+# (well above EMAIL_TIMEOUT); a message is given up after this many attempts.
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=120)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 # WeasyPrint and fontTools log every layout step at INFO.
 LOGGING["loggers"].update({"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}})
 

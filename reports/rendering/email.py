@@ -13,7 +13,13 @@ def from_email() -> str:
 
 
 def report_message(
-    *, report, to: list[str], pdf: bytes, changes: dict | None, unit_code: str | None = None, report_url: str = ""
+    *,
+    report,
+    to: list[str],
+    pdf: bytes | None = None,
+    changes: dict | None,
+    unit_code: str | None = None,
+    report_url: str = "",
 ) -> EmailMultiAlternatives:
     ctx = report_context(report.snapshot, changes=changes, unit_code=unit_code)
     ctx.update({"plan_title": report.plan.title, "report_url": report_url})
@@ -29,8 +35,13 @@ def report_message(
         to=to,
     )
     message.attach_alternative(render_to_string("emails/weekly_report.html", ctx), "text/html")
-    message.attach(f"bao-cao-tuan-{report.week_label}.pdf", pdf, "application/pdf")
+    if pdf is not None:
+        message.attach(report_pdf_filename(report), pdf, "application/pdf")
     return message
+
+
+def report_pdf_filename(report) -> str:
+    return f"bao-cao-tuan-{report.week_label}.pdf"
 
 
 def reminder_message(*, unit, to: list[str], week: str, tasks_url: str = "") -> EmailMultiAlternatives:

@@ -40,7 +40,7 @@ def test_the_leadership_group_is_named_in_the_readers_language():
 
 def test_the_migration_renames_the_english_jobs_but_keeps_an_admins_own_name():
     # given the two jobs as first created, one of them renamed by an admin
-    migration = importlib.import_module("reports.migrations.0003_vietnamese_job_names")
+    migration = importlib.import_module("reports.migrations.0005_vietnamese_job_names")
     PeriodicTask.objects.all().delete()
     crontab = CrontabSchedule.objects.create(minute="0", hour="7", day_of_week="1")
     PeriodicTask.objects.create(name="Weekly reports (Monday 07:00)", task="a", crontab=crontab, description="x")

@@ -32,6 +32,6 @@ def rename(apps, schema_editor, *, forward=True):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reports", "0002_beat_schedule")]
+    dependencies = [("reports", "0004_catch_up_schedule")]
 
     operations = [migrations.RunPython(rename, lambda apps, editor: rename(apps, editor, forward=False))]
