@@ -342,10 +342,24 @@ def _status_change_rows(*, tasks: QuerySet[Task], start: date, end: date, as_of:
 
 
 def _units_ranked(*, by_unit: list[dict], plan: WorkPlan, as_of: date) -> list[dict]:
-    """Units by completion rate (then size, then code), each linking to its unit page."""
-    ranked = sorted(by_unit, key=lambda r: (-r["completion_rate"], -r["total"], r["unit"]))
+    """Units by completion rate (then size, then code), each linking to its unit page.
+
+    A unit with nothing due yet (no task completed and none past its due date) has no rank: a 0% rate
+    would put it at the bottom mid-year for work not yet expected. It follows, with `rank` None."""
+
+    def due_so_far(row) -> int:
+        return row["completed_on_time"] + row["completed_late"] + row["open_overdue"]
+
+    ranked = sorted(by_unit, key=lambda r: (due_so_far(r) == 0, -r["completion_rate"], -r["total"], r["unit"]))
+    rank = 0
+    rows = []
+    for row in ranked:
+        nothing_due = due_so_far(row) == 0
+        rank = rank if nothing_due else rank + 1
+        rows.append({"rank": None if nothing_due else rank, "nothing_due": nothing_due})
     return [
         {
+            **position,
             "unit": row["unit"],
             "name": row["name"],
             "total": row["total"],
@@ -358,7 +372,7 @@ def _units_ranked(*, by_unit: list[dict], plan: WorkPlan, as_of: date) -> list[d
             + "?"
             + urlencode({"plan": plan.year, "as_of": as_of.isoformat()}),
         }
-        for row in ranked
+        for row, position in zip(ranked, rows, strict=True)
     ]
 
 

@@ -49,3 +49,20 @@ def test_a_date_before_the_plan_started_shows_a_warning(reader, plan_2020):
     assert (
         'data-testid="before-plan-start"' not in reader.get("/dashboard/?plan=2020&as_of=2020-06-30").content.decode()
     )
+
+
+def test_a_unit_with_nothing_due_yet_is_not_ranked_last_by_its_zero_rate(reader, plan_2020):
+    # given DV-C, leading one task due at the end of the year, nothing completed, nothing overdue
+    from .factories import TaskFactory, UnitFactory
+
+    TaskFactory(plan=Task.objects.get(code="T1").plan, code="T10", lead_unit=UnitFactory(code="DV-C", name="Vụ C"))
+    # when the dashboard ranks the units at mid-year
+    data = reader.get("/dashboard/data.json?plan=2020&as_of=2020-06-30").json()
+    # then DV-A and DV-B are ranked 1 and 2, and DV-C comes after them with no rank
+    assert [(r["unit"], r["rank"], r["nothing_due"]) for r in data["units_ranked"]] == [
+        ("DV-A", 1, False),
+        ("DV-B", 2, False),
+        ("DV-C", None, True),
+    ]
+    html = reader.get("/dashboard/?plan=2020&as_of=2020-06-30").content.decode()
+    assert "chưa đến hạn" in html
