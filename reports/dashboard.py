@@ -461,11 +461,12 @@ def dashboard_display(data: dict) -> dict:
         ],
         "chart_labels": {
             "statuses": [{"key": key, "label": str(label)} for key, label in status_labels],
-            "completed": _("Tasks completed"),
-            "due": _("Tasks due by then"),
+            "completed": _("Tasks completed (share of tasks, %)"),
+            "due": _("Tasks due by then (share of tasks, %)"),
             "average_progress": _("Average progress (%)"),
             "tasks": _("Tasks"),
             "percent": _("Percent"),
+            "of_tasks": _("%(count)s of %(total)s tasks"),
         },
     }
 
