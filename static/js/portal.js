@@ -116,6 +116,17 @@
     }
   });
 
+  // --- Filters folded on a phone ----------------------------------------------
+  // <details open data-fold-on-phone>: open without JavaScript and on wide screens; on a phone the
+  // list comes first and the filters open from their summary.
+  document.addEventListener("DOMContentLoaded", function () {
+    if (window.matchMedia("(max-width: 767.98px)").matches) {
+      document.querySelectorAll("details[data-fold-on-phone]").forEach(function (el) {
+        el.removeAttribute("open");
+      });
+    }
+  });
+
   if (window.htmx) {
     // Swap 409 (conflict) and 422 (validation errors) bodies like a 200, so a
     // form comes back with its errors; other 4xx/5xx stay errors.
