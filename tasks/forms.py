@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Status
+from .models import STATUSES_NEEDING_REASON, Status
 from .services import NOTE_MAX_LENGTH
 
 
@@ -38,6 +38,17 @@ class ProgressUpdateForm(forms.Form):
         self.task = task
         for name in ("status", "progress", "note"):
             self.fields[name].widget.attrs["class"] = "form-select" if name == "status" else "form-control"
+
+    def clean(self):
+        """The rules that tie fields together, checked here too so that a refused update names every
+        problem at once (the service checks them again: it is the authority)."""
+        cleaned = super().clean()
+        status, progress, note = cleaned.get("status"), cleaned.get("progress"), cleaned.get("note")
+        if status == Status.COMPLETED and progress is not None and progress != 100:
+            self.add_error("progress", _("A completed task has progress 100%."))
+        if status in STATUSES_NEEDING_REASON and not note and "note" in self.errors:
+            self.errors["note"] = self.error_class([_("Say why the task is on hold or cancelled.")])
+        return cleaned
 
     def flag_errors(self) -> "ProgressUpdateForm":
         """Mark fields with errors (including those the service added) for Bootstrap."""

@@ -45,7 +45,7 @@ def _post(client, task, htmx=False, **data):
         ({"progress": "-1"}, "progress", "Progress must be a whole number between 0 and 100."),
         ({"progress": "abc"}, "progress", "Progress must be a whole number between 0 and 100."),
         ({"status": "completed", "progress": "90"}, "progress", "A completed task has progress 100%."),
-        ({"status": "on_hold", "note": "   "}, "note", "Write a note on what was done."),
+        ({"status": "on_hold", "note": "   "}, "note", "Say why the task is on hold or cancelled."),
         ({"status": "finished"}, "status", None),
         ({"note": "x" * 4001}, "note", None),
     ],
@@ -74,7 +74,7 @@ def test_on_hold_without_a_reason_is_refused_by_the_service_rule(world, staff_cl
     response = _post(staff_client, world.task, status="cancelled", note="")
 
     assert response.status_code == 422
-    assert _field_errors(response) == {"note": "Write a note on what was done."}
+    assert _field_errors(response) == {"note": "Say why the task is on hold or cancelled."}
     assert _state(world.task) == before
 
 
@@ -183,3 +183,23 @@ def test_a_user_without_units_gets_403_and_nothing_changes(world, as_user):
 
     assert response.status_code == 403
     assert _state(world.task) == before
+
+
+def test_a_refused_update_names_every_problem_at_once(client, db):
+    # given a member of the lead unit and a task in progress
+    from .factories import MembershipFactory, TaskFactory, UnitFactory
+
+    unit = UnitFactory(code="VU-ALL")
+    task = TaskFactory(code="NV-ALL", lead_unit=unit)
+    client.force_login(MembershipFactory(unit=unit, user=UserFactory(username="all-at-once")).user)
+    # when "completed" is posted at 60% with no note
+    response = client.post(
+        reverse("tasks:update-create", args=[task.pk]),
+        {"status": "completed", "progress": "60", "note": "", "version": task.version},
+    )
+    # then both problems are named in one answer, and nothing is written
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "Nhiệm vụ đã hoàn thành phải có tiến độ 100%." in html
+    assert "Hãy ghi chú kết quả đã thực hiện." in html
+    assert ProgressUpdate.objects.filter(task=task).count() == 0
