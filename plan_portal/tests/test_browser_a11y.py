@@ -35,6 +35,7 @@ def _pages(task_id: int) -> list[str]:
         "/units/VU-TC/?plan=2020&as_of=2020-02-07",
         "/reports/?plan=2020",
         "/reports/2020/W6/",
+        "/timeline/?plan=2020&as_of=2020-02-07",
     ]
 
 

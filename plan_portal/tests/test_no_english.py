@@ -239,7 +239,7 @@ def test_no_english_on_any_page_any_role_reaches_in_vietnamese(client, plan_worl
     for role in ("staff", "head", "leadership", "admin"):
         # given a person of that role, signed in, with the portal in Vietnamese
         client.force_login(plan_world[role])
-        starts = ["/", "/my/", "/tasks/", "/dashboard/", "/reports/", "/units/VU-TC/", "/tasks/?q=xay"]
+        starts = ["/", "/my/", "/tasks/", "/dashboard/", "/reports/", "/units/VU-TC/", "/tasks/?q=xay", "/timeline/"]
         if role == "admin":
             starts += ["/admin/", "/admin/auth/user/add/", "/admin/auth/user/?q=zzz"]
         # when every page they can reach is read
