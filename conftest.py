@@ -103,8 +103,10 @@ def english():
 
 
 @pytest.fixture
-def root(django_user_model):
-    return django_user_model.objects.create_superuser("root", "root@tcvn.gov.vn", "Secret-Pass-2020")
+def root(db):
+    from plan_portal.tests.factories import UserFactory
+
+    return UserFactory(username="root", is_staff=True, is_superuser=True)
 
 
 @pytest.fixture
@@ -112,3 +114,25 @@ def superuser_client(client, root):
     client.force_login(root)
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
+
+
+# ---------------------------------------------------------------------------
+# Test data shared by more than one app (the data itself is made in
+# plan_portal/tests/factories.py).
+# ---------------------------------------------------------------------------
+@pytest.fixture
+def empty_cache():
+    """The dashboard caches its figures: start and end each test with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def plan_2020(db):
+    """The hand-built 2020 plan (see factories.plan_2020_build): (plan, {"T1": task, ...})."""
+    from plan_portal.tests.factories import plan_2020_build
+
+    return plan_2020_build()

@@ -4,12 +4,12 @@ lead unit with a password, and a weekly report with its files."""
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 
+from plan_portal.tests.factories import TaskFactory, UnitFactory, UserFactory, WorkPlanFactory, member
 from reports.models import WeeklyReport
-from tasks.models import Field, Task, WorkPlan
-from units.models import Membership, Unit, UnitKind
+from tasks.models import Task, WorkPlan
+from units.models import Unit
 
 PASSWORD = "Mat-khau-an-toan-2020"
 
@@ -25,21 +25,16 @@ class SecurityWorld:
 
 
 def build_security_world() -> SecurityWorld:
-    users = get_user_model()
-    unit = Unit.objects.create(
-        code="VU-TC", name="Vụ Tiêu chuẩn", name_en="Standards Department", kind=UnitKind.DEPARTMENT
-    )
-    member = users.objects.create_user("lan", "lan@tcvn.gov.vn", PASSWORD, first_name="Lan", last_name="Nguyễn")
-    Membership.objects.create(user=member, unit=unit, role=Membership.Role.STAFF)
-    outsider = users.objects.create_user("khach", "khach@tcvn.gov.vn", PASSWORD)
-    plan = WorkPlan.objects.create(
-        year=2020, title="Kế hoạch công tác năm 2020", start_date=date(2020, 1, 1), end_date=date(2020, 12, 31)
-    )
-    task = Task.objects.create(
+    # Passwords are hashed with the hasher configured when this runs (the
+    # production test switches to PBKDF2 first).
+    unit = UnitFactory(code="VU-TC", name="Vụ Tiêu chuẩn", name_en="Standards Department")
+    staff = member(unit, username="lan", password=PASSWORD, first_name="Lan", last_name="Nguyễn")
+    outsider = UserFactory(username="khach", password=PASSWORD)
+    plan = WorkPlanFactory(year=2020)
+    task = TaskFactory(
         plan=plan,
         code="NV-2020-01",
         title="Xây dựng tiêu chuẩn quốc gia",
-        field=Field.STANDARDS,
         lead_unit=unit,
         start_date=date(2020, 1, 2),
         due_date=date(2020, 12, 15),
@@ -57,4 +52,4 @@ def build_security_world() -> SecurityWorld:
     report.xlsx_file.save("security-test.xlsx", ContentFile(b"PK\x03\x04 not a real workbook"), save=False)
     report.pdf_file.save("security-test.pdf", ContentFile(b"%PDF-1.4 not a real report"), save=False)
     report.save()
-    return SecurityWorld(unit=unit, member=member, outsider=outsider, plan=plan, task=task, report=report)
+    return SecurityWorld(unit=unit, member=staff, outsider=outsider, plan=plan, task=task, report=report)

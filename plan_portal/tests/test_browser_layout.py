@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-PASSWORD = "Kh0ng-d0an-duoc!"
+from plan_portal.tests.factories import PASSWORD, UserFactory
 
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -30,8 +30,8 @@ def test_anonymous_lands_on_vietnamese_login(live_server, page):
     page.screenshot(path=ARTIFACTS / "login-phone.png", full_page=True)
 
 
-def test_sign_in_shows_name_in_navbar(live_server, page, django_user_model):
-    django_user_model.objects.create_user("nv", password=PASSWORD, first_name="Nguyễn Văn", last_name="An")
+def test_sign_in_shows_name_in_navbar(live_server, page):
+    UserFactory(username="nv", first_name="Nguyễn Văn", last_name="An")
     page.goto(live_server.url + "/accounts/login/")
     sign_in(page, "nv", PASSWORD)
     expect(page).not_to_have_url(re.compile("/accounts/login/"))
@@ -45,8 +45,8 @@ def test_language_switch_to_english(live_server, page):
     expect(page.locator("html")).to_have_attribute("lang", "en")
 
 
-def test_wrong_password_shows_error(live_server, page, django_user_model):
-    django_user_model.objects.create_user("nv", password=PASSWORD)
+def test_wrong_password_shows_error(live_server, page):
+    UserFactory(username="nv")
     page.goto(live_server.url + "/accounts/login/")
     sign_in(page, "nv", "sai-mat-khau")
     expect(page).to_have_url(re.compile("/accounts/login/"))

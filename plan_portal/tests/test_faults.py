@@ -19,10 +19,10 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.db import connection, connections
 from django.test import Client
 
+from plan_portal.tests.factories import UserFactory
 from plan_portal.tests.fakes import RedisServer, free_port
 from reports.models import WeeklyReport
 from tasks.models import ProgressUpdate, Task
@@ -153,10 +153,10 @@ def own_redis(tmp_path):
 
 @pytest.fixture
 def people(transactional_db):
-    from reports.tests.weekly_world import make_world
+    from plan_portal.tests.weekly_world import make_world
 
     world = make_world()
-    root = get_user_model().objects.create_superuser("root", "root@example.vn", "Secret-Pass-2020")
+    root = UserFactory(username="root", email="root@example.vn", is_staff=True, is_superuser=True)
     report = WeeklyReport.objects.create(
         plan=world["plan"],
         iso_year=2020,

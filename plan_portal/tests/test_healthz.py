@@ -11,6 +11,8 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from plan_portal.tests.factories import UserFactory
+
 from .security_world import build_security_world
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -95,8 +97,8 @@ def test_healthz_is_ok_with_the_latest_weekly_report(client, redis_settings, set
 
 
 @pytest.mark.django_db
-def test_healthz_reads_no_session_and_sets_no_cookie_even_for_a_signed_in_browser(client, django_user_model):
-    client.force_login(django_user_model.objects.create_user("lan", password="x"))
+def test_healthz_reads_no_session_and_sets_no_cookie_even_for_a_signed_in_browser(client):
+    client.force_login(UserFactory(username="lan"))
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
     assert response.cookies == {}

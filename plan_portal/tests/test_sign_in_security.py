@@ -5,12 +5,13 @@ import logging
 import time
 
 import pytest
-from django.contrib.auth import SESSION_KEY, get_user_model
+from django.contrib.auth import SESSION_KEY
 from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 
 from plan_portal.security import SESSION_SEEN_KEY, SESSION_STARTED_KEY
+from plan_portal.tests.factories import UserFactory
 
 from .security_world import PASSWORD, build_security_world
 
@@ -65,7 +66,7 @@ def test_failures_from_one_address_lock_that_address_for_every_account(client, w
 
 
 def test_the_admin_sign_in_is_locked_out_too(client, world):
-    get_user_model().objects.create_superuser("quantri", "qt@tcvn.gov.vn", PASSWORD)
+    UserFactory(username="quantri", email="qt@tcvn.gov.vn", password=PASSWORD, is_staff=True, is_superuser=True)
     admin_login = reverse("admin:login")
     statuses = [_sign_in(client, "quantri", "sai", url=admin_login).status_code for _ in range(5)]
     assert statuses == [200, 200, 200, 200, 429]
@@ -188,10 +189,9 @@ def test_password_reset_mails_are_limited_per_account(client, world, own_cache):
 
 def test_password_reset_mails_are_limited_per_address(client, world, settings, own_cache):
     settings.PASSWORD_RESET_LIMIT_PER_ADDRESS = 2
-    users = get_user_model().objects
     emails = [f"u{n}@tcvn.gov.vn" for n in range(3)]
     for n, email in enumerate(emails):
-        users.create_user(f"u{n}", email, PASSWORD)
+        UserFactory(username=f"u{n}", email=email, password=PASSWORD)
     responses = [_reset(client, email, "10.0.0.6") for email in emails]
     # From another computer the same account still gets its e-mail.
     assert _reset(client, emails[2], "10.0.0.7").status_code == 302

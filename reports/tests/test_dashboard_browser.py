@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from .factories import UserFactory
+from plan_portal.tests.factories import UserFactory
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 

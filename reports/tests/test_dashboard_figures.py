@@ -4,12 +4,11 @@ from datetime import date
 
 import pytest
 
+from plan_portal.tests.factories import PLAN_2020_AS_OF as AS_OF
+from plan_portal.tests.factories import at, record_progress
 from reports.dashboard import dashboard_build, dashboard_data
 from tasks.models import Status
 from units.models import Unit
-
-from .conftest import AS_OF
-from .factories import at, record
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +55,7 @@ def test_update_on_the_as_of_day_counts_and_one_after_it_does_not(plan_2020):
 
 def test_today_shows_the_final_state_with_late_completions(plan_2020):
     plan, t = plan_2020
-    record(t["T4"], Status.COMPLETED, 100, at(date(2021, 2, 1)))
+    record_progress(t["T4"], at=at(date(2021, 2, 1)), status=Status.COMPLETED, progress=100)
 
     data = dashboard_build(plan=plan, as_of=date(2026, 1, 1))
 

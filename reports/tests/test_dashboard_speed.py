@@ -9,13 +9,12 @@ from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
+from plan_portal.tests.factories import PLAN_2020_AS_OF as AS_OF
+from plan_portal.tests.factories import UnitFactory, UserFactory, WorkPlanFactory, at, record_progress
 from reports import dashboard
 from reports.dashboard import dashboard_build, dashboard_data
 from tasks.models import Field, ProgressUpdate, Status, Task
 from units.models import Unit
-
-from .conftest import AS_OF
-from .factories import PlanFactory, UnitFactory, UserFactory, at, record
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +22,7 @@ pytestmark = pytest.mark.django_db
 def _bulk_plan(n_tasks: int, n_units: int, updates_per_task: int):
     """A plan with journals written in bulk, consistent with task_record_progress's rules."""
     rng = random.Random(n_tasks)
-    plan = PlanFactory(year=2020)
+    plan = WorkPlanFactory(year=2020)
     units = [UnitFactory(code=f"BULK-{i}", sort_order=i) for i in range(n_units)]
     author = UserFactory(username="bulk-writer")
     fields = list(Field.values)
@@ -115,7 +114,7 @@ def test_cached_figures_cost_one_query_and_a_new_update_shows_at_once(plan_2020,
         assert dashboard_data(plan=plan, as_of=AS_OF) == first
 
     # A back-dated update (taking effect on 30/06) must show at once.
-    record(t["T5"], Status.IN_PROGRESS, 10, at(date(2020, 6, 30), 9))
+    record_progress(t["T5"], at=at(date(2020, 6, 30), 9), status=Status.IN_PROGRESS, progress=10)
     after = dashboard_data(plan=plan, as_of=AS_OF)
     assert first["counts"]["not_started"] == 1
     assert after["counts"]["not_started"] == 0

@@ -6,10 +6,8 @@ from urllib.parse import urlsplit
 import pytest
 from django.urls import reverse
 
+from plan_portal.tests.factories import UnitFactory, member
 from tasks.selectors import local_today
-from units.models import Membership
-
-from .factories import UnitFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,9 +29,7 @@ COUNT_KEYS = {
 
 @pytest.fixture
 def staff_client(client):
-    user = UserFactory(username="nv-a")
-    Membership.objects.create(user=user, unit=UnitFactory(code="DV-A"), role=Membership.Role.STAFF)
-    client.force_login(user)
+    client.force_login(member(UnitFactory(code="DV-A"), username="nv-a"))
     return client
 
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from django.db import close_old_connections, connection
 
+from plan_portal.tests.factories import at
 from plan_portal.tests.fakes import SMTPBehaviour, fake_smtp
 from reports import tasks as jobs
 from reports.models import OutboxMessage, WeeklyReport
 from reports.services import due_weekly_reports_build, weekly_report_build, weekly_report_send
-from tasks.tests.builders import at
 
 from .test_weekly_report_jobs import MONDAY_AFTER_W26
 

@@ -14,11 +14,11 @@ from django.db import connection, transaction
 
 from plan_portal.celery import _worker_database_limits
 from plan_portal.settings import base as base_settings
+from plan_portal.tests.factories import at
 from reports import tasks as jobs
 from reports.models import OutboxMessage, WeeklyReport
 from reports.outbox import Draft, outbox_add, outbox_send
 from reports.services import due_weekly_reports_build, report_files_cleanup, weekly_report_build
-from tasks.tests.builders import at
 
 pytestmark = pytest.mark.django_db
 

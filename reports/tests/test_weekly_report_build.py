@@ -5,12 +5,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
+from plan_portal.tests.factories import at, record_progress
 from reports.models import WeeklyReport
 from reports.services import weekly_report_build
 from tasks.models import Status
 from tasks.selectors import plan_figures
-
-from .weekly_world import record_update as record
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +75,9 @@ def test_building_twice_keeps_one_row_the_same_snapshot_and_no_leftover_files(wo
 def test_an_update_made_after_the_week_does_not_change_that_week(world):
     before = build_w26(world)
     t4 = world["tasks"][3]
-    record(t4, world["staff_b"], date(2020, 6, 30), Status.COMPLETED, 100, "Xong")
+    record_progress(
+        t4, at=at(date(2020, 6, 30)), status=Status.COMPLETED, progress=100, note="Xong", author=world["staff_b"]
+    )
 
     after = build_w26(world)
 
@@ -88,7 +89,14 @@ def test_an_update_made_after_the_week_does_not_change_that_week(world):
 
 def test_a_failed_rebuild_leaves_the_previous_report_and_its_files_untouched(world, monkeypatch):
     report = build_w26(world)
-    record(world["tasks"][3], world["staff_b"], date(2020, 6, 27), Status.IN_PROGRESS, 60, "Tăng tốc")
+    record_progress(
+        world["tasks"][3],
+        at=at(date(2020, 6, 27)),
+        status=Status.IN_PROGRESS,
+        progress=60,
+        note="Tăng tốc",
+        author=world["staff_b"],
+    )
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")

@@ -5,10 +5,9 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
+from plan_portal.tests.factories import at, record_progress
 from reports.services import weekly_report_build
 from tasks.models import Status, Task
-
-from .weekly_world import record_update
 
 pytestmark = pytest.mark.django_db
 TITLES = ["=1+1", "@SUM(A1)", "-2", "+3", "\tTab"]
@@ -21,7 +20,7 @@ def test_weekly_xlsx_writes_formula_like_titles_and_notes_as_text(world):
         Task.objects.filter(pk=task.pk).update(title=title)
     t4 = Task.objects.get(code="NV-04")
     for day, (status, note) in enumerate(zip([Status.ON_HOLD, Status.IN_PROGRESS] * 2, NOTES, strict=True), start=22):
-        record_update(t4, world["staff_b"], date(2020, 6, day), status, 30, note)
+        record_progress(t4, at=at(date(2020, 6, day)), status=status, progress=30, note=note, author=world["staff_b"])
     # When the week's report is built
     report = weekly_report_build(plan=world["plan"], iso_year=2020, iso_week=26)
     # Then no cell is a formula and the texts are kept

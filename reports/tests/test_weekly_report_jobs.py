@@ -8,11 +8,11 @@ from django.db import OperationalError, connection
 from django.db.migrations.loader import MigrationLoader
 from django_celery_beat.models import PeriodicTask
 
+from plan_portal.tests.factories import at
 from reports import tasks as jobs
 from reports.models import OutboxMessage, ReminderLog, WeeklyReport
 from reports.outbox import OutboxIncomplete
 from reports.services import due_weekly_reports_build, update_reminders_send, weekly_report_build
-from tasks.tests.builders import at
 
 pytestmark = pytest.mark.django_db
 

@@ -107,7 +107,7 @@ def worker(transactional_db, settings, tmp_path):
 
 @pytest.fixture
 def committed_world(worker):
-    from reports.tests.weekly_world import make_world
+    from plan_portal.tests.weekly_world import make_world
 
     return make_world()
 

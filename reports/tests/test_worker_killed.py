@@ -19,10 +19,10 @@ import pytest
 from celery import Celery
 from django.db import connection
 
+from plan_portal.tests.factories import at
 from plan_portal.tests.fakes import RedisServer
 from reports.models import WeeklyReport
 from reports.services import due_weekly_reports_build
-from tasks.tests.builders import at
 
 pytestmark = [pytest.mark.worker, pytest.mark.faults, pytest.mark.xdist_group("celery-worker")]
 ROOT = Path(__file__).resolve().parents[2]

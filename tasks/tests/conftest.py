@@ -4,17 +4,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from plan_portal.tests.factories import TaskFactory, UnitFactory, UserFactory, member
 from tasks.models import Task
 from units.models import Membership
-
-from .factories import (
-    MembershipFactory,
-    TaskCoordinationFactory,
-    TaskFactory,
-    UnitFactory,
-    UserFactory,
-    leadership_user,
-)
 
 ROLES = ("anonymous", "other_staff", "coord_staff", "lead_staff", "head", "leadership", "admin")
 
@@ -30,15 +22,16 @@ def world(db) -> World:
     lead = UnitFactory(code="VU-TC", name="Vụ Tiêu chuẩn", name_en="Standards Department")
     coord = UnitFactory(code="VU-DL", name="Vụ Đo lường", name_en="Metrology Department")
     other = UnitFactory(code="VU-CL", name="Vụ Quản lý chất lượng")
-    task = TaskFactory(code="NV-2020-01", title="Xây dựng tiêu chuẩn quốc gia về đo lường", lead_unit=lead)
-    TaskCoordinationFactory(task=task, unit=coord)
+    task = TaskFactory(
+        code="NV-2020-01", title="Xây dựng tiêu chuẩn quốc gia về đo lường", lead_unit=lead, coordinators=[coord]
+    )
     users = {
         "anonymous": None,
-        "other_staff": MembershipFactory(unit=other, user=UserFactory(username="other")).user,
-        "coord_staff": MembershipFactory(unit=coord, user=UserFactory(username="coord")).user,
-        "lead_staff": MembershipFactory(unit=lead, user=UserFactory(username="lead")).user,
-        "head": MembershipFactory(unit=lead, user=UserFactory(username="head"), role=Membership.Role.HEAD).user,
-        "leadership": leadership_user(username="lanhdao"),
+        "other_staff": member(other, username="other"),
+        "coord_staff": member(coord, username="coord"),
+        "lead_staff": member(lead, username="lead"),
+        "head": member(lead, Membership.Role.HEAD, username="head"),
+        "leadership": UserFactory(username="lanhdao", leadership=True),
         "admin": UserFactory(username="admin", is_staff=True, is_superuser=True),
     }
     return World(task=task, users=users)

@@ -2,7 +2,6 @@ from datetime import date
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -10,14 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
+from plan_portal.tests.factories import TaskFactory, UnitFactory, UserFactory, WorkPlanFactory, record_progress
 from tasks.models import ProgressUpdate, Status, Task
-from tasks.services import task_record_progress
-from tasks.tests.admin_factories import TaskCoordinationFactory, TaskFactory, WorkPlanFactory
-from units.tests.factories import UnitFactory
 
 # english, root and superuser_client come from the root conftest.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
-User = get_user_model()
 
 
 def queries_for(client, url) -> int:
@@ -31,12 +27,9 @@ def queries_for(client, url) -> int:
 def make_plan_rows(count, author):
     plan = WorkPlanFactory(year=2021)
     for _index in range(count):
-        task = TaskFactory(plan=plan)
-        TaskCoordinationFactory(task=task)
+        task = TaskFactory(plan=plan, coordinators=[UnitFactory()])
         TaskFactory(plan=plan, parent=task, lead_unit=task.lead_unit)
-        task_record_progress(
-            task=task, author=author, status="in_progress", progress=10, note="Bắt đầu", check_permission=False
-        )
+        record_progress(task, at=timezone.now(), status="in_progress", progress=10, note="Bắt đầu", author=author)
     schedule = CrontabSchedule.objects.create(minute="0", hour=str(count % 24))
     PeriodicTask.objects.create(name=f"weekly-{count}", task="reports.tasks.report_build_task", crontab=schedule)
     return plan
@@ -68,7 +61,7 @@ def test_task_change_form_query_count_does_not_grow_with_subtasks_and_coordinato
     url = reverse("admin:tasks_task_change", args=[task.pk])
     small = queries_for(superuser_client, url)
     for _index in range(20):
-        TaskCoordinationFactory(task=task)
+        task.coordinations.create(unit=UnitFactory())
         TaskFactory(plan=plan, parent=task)
     assert queries_for(superuser_client, url) == small
 
@@ -100,7 +93,7 @@ def test_task_list_filters_overdue_open_tasks(superuser_client, root):
     late = TaskFactory(plan=plan, code="NV-LATE", start_date=date(2020, 1, 1), due_date=date(2020, 3, 1))
     done = TaskFactory(plan=plan, code="NV-DONE", start_date=date(2020, 1, 1), due_date=date(2020, 3, 1))
     TaskFactory(plan=plan, code="NV-FUTURE", start_date=date(2020, 1, 1), due_date=date(2999, 1, 1))
-    task_record_progress(task=done, author=root, status="completed", progress=100, note="Xong", check_permission=False)
+    record_progress(done, at=timezone.now(), status="completed", progress=100, note="Xong", author=root)
     response = superuser_client.get(reverse("admin:tasks_task_changelist"), {"overdue": "yes"})
     assert [task.code for task in response.context["cl"].result_list] == [late.code]
     response = superuser_client.get(reverse("admin:tasks_task_changelist"), {"overdue": "no"})
@@ -166,7 +159,7 @@ def test_reassign_action_records_who_and_why_in_the_history(superuser_client, ro
 
 @pytest.fixture
 def staff_admin_client(client):
-    staff = User.objects.create_user("staffadmin", password="Secret-Pass-2020", is_staff=True)
+    staff = UserFactory(username="staffadmin", is_staff=True)
     staff.user_permissions.set(
         Permission.objects.filter(
             content_type__app_label="tasks",
@@ -184,9 +177,7 @@ def staff_admin_client(client):
 
 def test_progress_updates_are_readable_but_not_editable_by_a_staff_admin(staff_admin_client, root):
     task = TaskFactory()
-    update = task_record_progress(
-        task=task, author=root, status="in_progress", progress=20, note="Đã họp", check_permission=False
-    )
+    update = record_progress(task, at=timezone.now(), status="in_progress", progress=20, note="Đã họp", author=root)
     # Readable
     assert staff_admin_client.get(reverse("admin:tasks_progressupdate_changelist")).status_code == 200
     page = staff_admin_client.get(reverse("admin:tasks_progressupdate_change", args=[update.pk]))
@@ -249,12 +240,8 @@ def test_work_plan_list_counts_tasks(superuser_client):
 
 def test_a_superuser_deletes_only_the_latest_update_and_the_task_steps_back(superuser_client, root):
     task = TaskFactory()
-    first = task_record_progress(
-        task=task, author=root, status="in_progress", progress=20, note="a", check_permission=False
-    )
-    second = task_record_progress(
-        task=task, author=root, status="in_progress", progress=45, note="b", check_permission=False
-    )
+    first = record_progress(task, at=timezone.now(), status="in_progress", progress=20, note="a", author=root)
+    second = record_progress(task, at=timezone.now(), status="in_progress", progress=45, note="b", author=root)
     delete_url = "admin:tasks_progressupdate_delete"
 
     # The older entry is refused with a message, and nothing changes

@@ -8,18 +8,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from plan_portal.tests.factories import PASSWORD, TaskFactory, UnitFactory, UserFactory, member
 from tasks.models import ProgressUpdate, Task
 from units.models import Membership
-
-from .factories import (
-    PASSWORD,
-    MembershipFactory,
-    TaskCoordinationFactory,
-    TaskFactory,
-    UnitFactory,
-    UserFactory,
-    leadership_user,
-)
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -39,10 +30,8 @@ def sign_in(page, live_server, username):
 def plan_tasks(db):
     tc = UnitFactory(code="VU-TC", name="Vụ Tiêu chuẩn", short_name="Vụ TC")
     dl = UnitFactory(code="VU-DL", name="Vụ Đo lường", short_name="Vụ ĐL")
-    staff = MembershipFactory(
-        unit=tc, user=UserFactory(username="vu-tc", first_name="Phạm Thu", last_name="Trang")
-    ).user
-    MembershipFactory(unit=tc, user=UserFactory(username="vu-tc-head"), role=Membership.Role.HEAD)
+    staff = member(tc, username="vu-tc", first_name="Phạm Thu", last_name="Trang")
+    member(tc, Membership.Role.HEAD, username="vu-tc-head")
     titles = [
         ("NV-2020-01", "Xây dựng Đề án nâng cao năng lực đo lường quốc gia", dl, date(2020, 10, 31)),
         (
@@ -55,10 +44,11 @@ def plan_tasks(db):
         ("NV-2020-04", "Triển khai Chương trình quốc gia nâng cao năng suất và chất lượng", tc, date(2020, 11, 30)),
         ("NV-2020-05", "Kiểm tra nhà nước về đo lường đối với phương tiện đo nhóm 2", dl, date(2020, 9, 30)),
     ]
-    tasks = []
-    for code, title, unit, due in titles:
-        tasks.append(TaskFactory(code=code, title=title, lead_unit=unit, start_date=date(2020, 1, 15), due_date=due))
-    TaskCoordinationFactory(task=tasks[0], unit=tc)
+    tasks = [
+        TaskFactory(code=code, title=title, lead_unit=unit, start_date=date(2020, 1, 15), due_date=due)
+        for code, title, unit, due in titles
+    ]
+    tasks[0].coordinations.create(unit=tc)
     return tasks, staff
 
 
@@ -95,7 +85,7 @@ def test_staff_filters_updates_a_task_inline_and_sees_it_in_the_timeline(live_se
 
 def test_leadership_reads_everything_and_sees_no_update_form(live_server, page, plan_tasks):
     tasks, _staff = plan_tasks
-    leadership_user(username="lanhdao", first_name="Lãnh đạo")
+    UserFactory(username="lanhdao", first_name="Lãnh đạo", leadership=True)
     sign_in(page, live_server, "lanhdao")
 
     page.goto(live_server.url + "/tasks/")

@@ -7,17 +7,16 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from plan_portal.tests.factories import TaskFactory, UnitFactory, UserFactory, member
 from tasks.models import ProgressUpdate, Status
 from tasks.services import task_record_progress
-
-from .factories import MembershipFactory, TaskCoordinationFactory, TaskFactory, UnitFactory, UserFactory
 
 
 @pytest.fixture
 def detail(db, client):
     lead = UnitFactory(code="VU-TC", name="Vụ Tiêu chuẩn")
     coord = UnitFactory(code="VU-DL", name="Vụ Đo lường")
-    author = MembershipFactory(unit=lead, user=UserFactory(username="tc", first_name="Trần Văn", last_name="Bình")).user
+    author = member(lead, username="tc", first_name="Trần Văn", last_name="Bình")
     task = TaskFactory(
         code="NV-2020-05",
         title="Rà soát hệ thống tiêu chuẩn quốc gia",
@@ -29,8 +28,8 @@ def detail(db, client):
         lead_unit=lead,
         start_date=date(2020, 1, 15),
         due_date=date(2020, 11, 30),
+        coordinators=[coord],
     )
-    TaskCoordinationFactory(task=task, unit=coord)
     subs = [TaskFactory(code=f"NV-2020-05.{i}", parent=task, lead_unit=lead) for i in (1, 2, 3)]
     client.force_login(author)
     return task, subs, author

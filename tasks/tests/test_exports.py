@@ -8,16 +8,15 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from plan_portal.tests.factories import TaskFactory, UnitFactory, WorkPlanFactory, member
 from tasks.services import task_record_progress
-
-from .factories import MembershipFactory, TaskCoordinationFactory, TaskFactory, UnitFactory, WorkPlanFactory
 
 
 @pytest.fixture
 def plan_rows(db, client):
     plan = WorkPlanFactory(year=2020)
     tc, dl = UnitFactory(code="VU-TC"), UnitFactory(code="VU-DL")
-    user = MembershipFactory(unit=tc).user
+    user = member(tc)
     for n in range(60):
         TaskFactory(
             plan=plan,
@@ -27,9 +26,13 @@ def plan_rows(db, client):
             due_date=date(2020, 6, 30),
         )
     first = TaskFactory(
-        plan=plan, code="NV-A", title="Quản lý chất lượng sản phẩm, hàng hóa", lead_unit=tc, due_date=date(2020, 9, 15)
+        plan=plan,
+        code="NV-A",
+        title="Quản lý chất lượng sản phẩm, hàng hóa",
+        lead_unit=tc,
+        due_date=date(2020, 9, 15),
+        coordinators=[dl],
     )
-    TaskCoordinationFactory(task=first, unit=dl)
     task_record_progress(task=first, author=user, status="in_progress", progress=35, note="Đã làm")
     client.force_login(user)
     return plan

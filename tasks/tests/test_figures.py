@@ -4,11 +4,9 @@ from datetime import date
 
 import pytest
 
+from plan_portal.tests.factories import TaskFactory, UnitFactory, WorkPlanFactory, at, member, record_progress
 from tasks.models import Status
 from tasks.selectors import plan_burnup, plan_figures, plan_units_not_updated, plan_week_activity
-from tasks.services import task_record_progress
-
-from .builders import at, make_member, make_plan, make_task, make_unit
 
 pytestmark = pytest.mark.django_db
 
@@ -21,18 +19,18 @@ def plan_with_history():
     C: in progress 40% on 15/05, stalls D: cancelled 10/04
     E: due 31/12, in progress 50% on 03/07 (after 30/06)
     """
-    plan = make_plan(2020)
-    tc, dl = make_unit("VU-TC"), make_unit("VU-DL")
-    user_tc, user_dl = make_member("vu-tc", tc), make_member("vu-dl", dl)
+    plan = WorkPlanFactory(year=2020)
+    tc, dl = UnitFactory(code="VU-TC"), UnitFactory(code="VU-DL")
+    user_tc, user_dl = member(tc, username="vu-tc"), member(dl, username="vu-dl")
     due = date(2020, 6, 30)
-    a = make_task(plan, "A", tc, start=date(2020, 1, 1), due=due)
-    b = make_task(plan, "B", tc, start=date(2020, 1, 1), due=due)
-    c = make_task(plan, "C", dl, start=date(2020, 1, 1), due=due)
-    d = make_task(plan, "D", dl, start=date(2020, 1, 1), due=due)
-    e = make_task(plan, "E", dl, start=date(2020, 1, 1), due=date(2020, 12, 31))
+    a = TaskFactory(plan=plan, code="A", lead_unit=tc, start_date=date(2020, 1, 1), due_date=due)
+    b = TaskFactory(plan=plan, code="B", lead_unit=tc, start_date=date(2020, 1, 1), due_date=due)
+    c = TaskFactory(plan=plan, code="C", lead_unit=dl, start_date=date(2020, 1, 1), due_date=due)
+    d = TaskFactory(plan=plan, code="D", lead_unit=dl, start_date=date(2020, 1, 1), due_date=due)
+    e = TaskFactory(plan=plan, code="E", lead_unit=dl, start_date=date(2020, 1, 1), due_date=date(2020, 12, 31))
 
     def rec(task, user, day, status, progress, note="ghi chú"):
-        task_record_progress(task=task, author=user, status=status, progress=progress, note=note, recorded_at=at(day))
+        record_progress(task, at=at(day), status=status, progress=progress, note=note, author=user)
 
     rec(a, user_tc, date(2020, 5, 29), Status.IN_PROGRESS, 70)
     rec(a, user_tc, date(2020, 6, 26), Status.COMPLETED, 100)

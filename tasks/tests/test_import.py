@@ -1,13 +1,16 @@
 import io
 from datetime import date, datetime
 
+import factory
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from openpyxl import Workbook, load_workbook
 
+from plan_portal.tests import factories
+from plan_portal.tests.factories import UnitFactory, WorkPlanFactory, record_progress
 from tasks.imports import (
     COLUMNS,
     tasks_export_workbook,
@@ -16,27 +19,35 @@ from tasks.imports import (
     tasks_template_workbook,
 )
 from tasks.models import ProgressUpdate, Task, TaskCoordination
-from tasks.services import task_record_progress
-from tasks.tests.admin_factories import TaskCoordinationFactory, TaskFactory, WorkPlanFactory
-from units.tests.factories import UnitFactory
 
 # english, root and superuser_client come from the root conftest.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 User = get_user_model()
 
 
+class TaskFactory(factories.TaskFactory):
+    """Tasks of the import tests: in the 2021 plan, 15/01-30/11 (the exported rows name these
+    dates), with an English title so that the round trips carry one."""
+
+    plan = factory.SubFactory(WorkPlanFactory, year=2021)
+    title_en = factory.Sequence(lambda n: f"Draft national standard {n}")
+    start_date = date(2021, 1, 15)
+    due_date = date(2021, 11, 30)
+
+
 @pytest.fixture
 def plan(root):
     """A 2021 plan: a parent task with a sub-task, coordinators, one task in progress."""
     plan = WorkPlanFactory(year=2021)
-    tc, dl, ql = UnitFactory(code="VU-TC"), UnitFactory(code="VU-DL"), UnitFactory(code="VU-QLCL")
-    parent = TaskFactory(plan=plan, code="NV-01", title="Xây dựng Luật Đo lường sửa đổi", lead_unit=dl)
-    TaskCoordinationFactory(task=parent, unit=tc)
-    TaskCoordinationFactory(task=parent, unit=ql)
-    child = TaskFactory(plan=plan, code="NV-01.1", parent=parent, lead_unit=dl, legal_basis="Luật Đo lường 2011")
-    task_record_progress(
-        task=child, author=root, status="in_progress", progress=30, note="Đang soạn", check_permission=False
+    # Listed in this order wherever units are sorted (coordinators in the export).
+    tc = UnitFactory(code="VU-TC", sort_order=1)
+    dl = UnitFactory(code="VU-DL", sort_order=2)
+    ql = UnitFactory(code="VU-QLCL", sort_order=3)
+    parent = TaskFactory(
+        plan=plan, code="NV-01", title="Xây dựng Luật Đo lường sửa đổi", lead_unit=dl, coordinators=[tc, ql]
     )
+    child = TaskFactory(plan=plan, code="NV-01.1", parent=parent, lead_unit=dl, legal_basis="Luật Đo lường 2011")
+    record_progress(child, at=timezone.now(), status="in_progress", progress=30, note="Đang soạn", author=root)
     TaskFactory(plan=plan, code="NV-02", title="Rà soát tiêu chuẩn quốc gia", lead_unit=tc)
     return plan
 

@@ -15,18 +15,15 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from plan_portal.tests.factories import TaskFactory, UnitFactory, WorkPlanFactory, record_progress
 from tasks.imports import COLUMNS, ImportFileError, tasks_import_apply, tasks_import_preview
 from tasks.models import ProgressUpdate, Task, TaskCoordination
-from tasks.services import task_record_progress
-
-from .admin_factories import TaskCoordinationFactory, TaskFactory, WorkPlanFactory
-from .factories import UnitFactory
 
 pytestmark = pytest.mark.django_db
 with translation.override("vi"):
@@ -91,12 +88,10 @@ def is_vietnamese(message: str) -> bool:
 def plan(root):
     plan = WorkPlanFactory(year=2021)
     dl, tc = UnitFactory(code="VU-DL"), UnitFactory(code="VU-TC")
-    task = TaskFactory(plan=plan, code="NV-02", lead_unit=dl)
-    TaskCoordinationFactory(task=task, unit=tc)
-    TaskFactory(plan=plan, code="NV-01.1", parent=task, lead_unit=dl)
-    task_record_progress(
-        task=task, author=root, status="in_progress", progress=10, note="Bắt đầu", check_permission=False
-    )
+    dates = {"start_date": date(2021, 1, 15), "due_date": date(2021, 11, 30)}  # those of GOOD
+    task = TaskFactory(plan=plan, code="NV-02", lead_unit=dl, coordinators=[tc], **dates)
+    TaskFactory(plan=plan, code="NV-01.1", parent=task, lead_unit=dl, **dates)
+    record_progress(task, at=timezone.now(), status="in_progress", progress=10, note="Bắt đầu", author=root)
     return plan
 
 

@@ -11,11 +11,9 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
+from plan_portal.tests.factories import TaskFactory, UnitFactory, WorkPlanFactory, member
 from tasks.imports import COLUMNS, tasks_export_workbook, tasks_import_apply, tasks_import_preview
 from tasks.models import ProgressUpdate, Task, TaskCoordination
-
-from .admin_factories import TaskFactory, WorkPlanFactory
-from .factories import MembershipFactory, UnitFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 KEYS = [key for key, _label in COLUMNS]
@@ -37,9 +35,7 @@ def plan():
 @pytest.fixture
 def staff_admin(plan):
     """Staff of VU-TC who may import tasks in the admin, not a superuser."""
-    user = MembershipFactory(unit=UnitFactory(code="VU-TC")).user
-    user.is_staff = True
-    user.save()
+    user = member(UnitFactory(code="VU-TC"), is_staff=True)
     user.user_permissions.set(
         Permission.objects.filter(
             content_type__app_label="tasks", codename__in=["add_task", "change_task", "view_task"]

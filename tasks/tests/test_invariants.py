@@ -6,16 +6,22 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
+from plan_portal.tests.factories import TaskFactory, UnitFactory, WorkPlanFactory, member
 from tasks.models import ProgressUpdate, Status, Task, TaskCoordination
-
-from .builders import make_member, make_plan, make_task, make_unit
 
 pytestmark = pytest.mark.django_db
 
 
+class NewUnitFactory(UnitFactory):
+    """Always inserts, so that a duplicate code reaches the database's constraint."""
+
+    class Meta:
+        django_get_or_create = ()
+
+
 @pytest.fixture
 def task():
-    return make_task(make_plan(), "NV-2020-01", make_unit("VU-TC"))
+    return TaskFactory(code="NV-2020-01", lead_unit=UnitFactory(code="VU-TC"))
 
 
 def _integrity_error(**changes):
@@ -43,21 +49,21 @@ def test_unknown_status_key_is_refused_by_the_database(task):
 
 def test_task_code_is_unique_within_a_plan_but_not_across_plans(task):
     with pytest.raises(IntegrityError), transaction.atomic():
-        make_task(task.plan, "NV-2020-01", task.lead_unit)
-    other_plan = make_plan(2021)
-    assert make_task(other_plan, "NV-2020-01", task.lead_unit).pk
+        TaskFactory(plan=task.plan, code="NV-2020-01", lead_unit=task.lead_unit)
+    other_plan = WorkPlanFactory(year=2021)
+    assert TaskFactory(plan=other_plan, code="NV-2020-01", lead_unit=task.lead_unit).pk
 
 
 def test_unit_code_is_unique_and_in_capitals():
-    make_unit("VU-DL")
+    NewUnitFactory(code="VU-DL")
     with pytest.raises(IntegrityError), transaction.atomic():
-        make_unit("VU-DL")
+        NewUnitFactory(code="VU-DL")
     with pytest.raises(IntegrityError), transaction.atomic():
-        make_unit("vu-x")
+        NewUnitFactory(code="vu-x")
 
 
 def test_update_journal_refuses_progress_out_of_range(task):
-    user = make_member("vu-tc", task.lead_unit)
+    user = member(task.lead_unit, username="vu-tc")
     with pytest.raises(IntegrityError), transaction.atomic():
         ProgressUpdate.objects.create(
             task=task,
@@ -72,7 +78,7 @@ def test_update_journal_refuses_progress_out_of_range(task):
 
 
 def test_a_unit_that_leads_or_coordinates_tasks_cannot_be_deleted(task):
-    coordinator = make_unit("VU-DL")
+    coordinator = UnitFactory(code="VU-DL")
     TaskCoordination.objects.create(task=task, unit=coordinator)
     with pytest.raises(ProtectedError):
         task.lead_unit.delete()

@@ -1,26 +1,23 @@
 """The task list: filters kept in the URL, the dashboard's drill-down contract, rows and pages."""
 
 import re
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import pytest
 from django.urls import reverse
 
-from tasks.models import Field, Task
-from tasks.selectors import COUNT_KEYS, plan_figures
-from tasks.services import task_record_progress
-
-from .factories import (
+from plan_portal.tests.factories import (
     MembershipFactory,
-    TaskCoordinationFactory,
     TaskFactory,
     UnitFactory,
     UserFactory,
     WorkPlanFactory,
+    at,
+    member,
+    record_progress,
 )
-
-HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
+from tasks.models import Field, Task
+from tasks.selectors import COUNT_KEYS, plan_figures
 
 
 def _codes(response) -> list[str]:
@@ -31,17 +28,13 @@ def _count(response) -> int:
     return int(re.search(r'data-testid="match-count">\s*(\d+)', response.content.decode()).group(1))
 
 
-def _at(day: str) -> datetime:
-    return datetime.fromisoformat(day).replace(hour=10, tzinfo=HANOI)
-
-
 @pytest.fixture
 def history(db, client):
     """A 2020 plan whose tasks went through the states the dashboard counts."""
     plan = WorkPlanFactory(year=2020)
     WorkPlanFactory(year=2019)
     tc, dl = UnitFactory(code="VU-TC"), UnitFactory(code="VU-DL")
-    author = MembershipFactory(unit=tc).user
+    author = member(tc)
     MembershipFactory(unit=dl, user=author)
 
     def task(code, start, due, steps, **kwargs):
@@ -49,8 +42,8 @@ def history(db, client):
             plan=plan, code=code, start_date=date.fromisoformat(start), due_date=date.fromisoformat(due), **kwargs
         )
         for day, status, progress in steps:
-            task_record_progress(
-                task=t, author=author, status=status, progress=progress, note="Ghi chú", recorded_at=_at(day)
+            record_progress(
+                t, at=at(date.fromisoformat(day)), status=status, progress=progress, note="Ghi chú", author=author
             )
         return t
 
@@ -77,8 +70,7 @@ def history(db, client):
         lead_unit=dl,
     )
     task("A-5", "2020-01-01", "2020-12-31", [("2020-04-01", "cancelled", 0)], lead_unit=tc)
-    t6 = task("A-6", "2020-05-01", "2020-09-30", [], lead_unit=dl)
-    TaskCoordinationFactory(task=t6, unit=tc)
+    task("A-6", "2020-05-01", "2020-09-30", [], lead_unit=dl, coordinators=[tc])
     TaskFactory(plan=WorkPlanFactory(year=2019), code="OLD-1", lead_unit=tc)
     client.force_login(UserFactory())
     return plan
@@ -206,7 +198,7 @@ def test_pagination_keeps_the_filters(db, client):
 
 
 def test_my_tasks_lists_the_units_tasks_lead_or_coordinating(history, client):
-    user = MembershipFactory(unit=Task.objects.get(code="A-6").coordinations.get().unit).user
+    user = member(Task.objects.get(code="A-6").coordinations.get().unit)
     client.force_login(user)
 
     response = client.get(reverse("tasks:my"))

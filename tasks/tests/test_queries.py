@@ -8,9 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from tasks.models import ProgressUpdate, Status, Task
-
-from .factories import MembershipFactory, TaskCoordinationFactory, TaskFactory, UnitFactory, WorkPlanFactory
+from plan_portal.tests.factories import TaskFactory, UnitFactory, WorkPlanFactory, member
+from tasks.models import ProgressUpdate, Status, Task, TaskCoordination
 
 
 def _queries(client, url, params=None) -> int:
@@ -37,8 +36,7 @@ def _make_tasks(n: int, unit, other):
             for i in range(n)
         ]
     )
-    for task in tasks[::3]:
-        TaskCoordinationFactory(task=task, unit=unit)
+    TaskCoordination.objects.bulk_create(TaskCoordination(task=task, unit=unit) for task in tasks[::3])
     return plan
 
 
@@ -55,7 +53,7 @@ def _make_tasks(n: int, unit, other):
 )
 def test_the_list_costs_the_same_with_10_and_500_tasks(db, client, params, expected):
     unit, other = UnitFactory(code="VU-TC"), UnitFactory(code="VU-DL")
-    user = MembershipFactory(unit=unit).user
+    user = member(unit)
     client.force_login(user)
 
     _make_tasks(10, unit, other)
@@ -69,7 +67,7 @@ def test_the_list_costs_the_same_with_10_and_500_tasks(db, client, params, expec
 
 def test_my_tasks_and_exports_cost_the_same_with_10_and_500_tasks(db, client):
     unit, other = UnitFactory(code="VU-TC"), UnitFactory(code="VU-DL")
-    client.force_login(MembershipFactory(unit=unit).user)
+    client.force_login(member(unit))
     urls = [reverse("tasks:my"), reverse("tasks:export-csv"), reverse("tasks:export-xlsx")]
 
     _make_tasks(10, unit, other)
@@ -102,13 +100,12 @@ def _updates(task, author, n: int):
 
 def test_the_detail_costs_the_same_with_5_and_300_updates_and_on_older_pages(db, client):
     unit = UnitFactory(code="VU-TC")
-    author = MembershipFactory(unit=unit).user
+    author = member(unit)
     client.force_login(author)
-    small_task = TaskFactory(lead_unit=unit, code="S-1")
-    big_task = TaskFactory(lead_unit=unit, code="B-1")
+    small_task = TaskFactory(lead_unit=unit, code="S-1", coordinators=[UnitFactory()])
+    big_task = TaskFactory(lead_unit=unit, code="B-1", coordinators=[UnitFactory()])
     for parent in (small_task, big_task):
         TaskFactory(lead_unit=unit, parent=parent, code=f"{parent.code}.1")
-        TaskCoordinationFactory(task=parent, unit=UnitFactory())
     _updates(small_task, author, 5)
     _updates(big_task, author, 300)
 

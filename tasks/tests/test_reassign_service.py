@@ -1,12 +1,10 @@
 """tasks_reassign_lead_unit: the admin action's write, asserted through the service."""
 
-from datetime import date
-
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
-from tasks.models import Task, WorkPlan
+from plan_portal.tests.factories import TaskFactory, UnitFactory, UserFactory, WorkPlanFactory
+from tasks.models import Task
 from tasks.services import tasks_reassign_lead_unit
 from units.models import Unit
 
@@ -15,23 +13,13 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def world():
-    plan = WorkPlan.objects.create(
-        year=2020, title="Kế hoạch 2020", start_date=date(2020, 1, 2), end_date=date(2020, 12, 31)
-    )
-    old, new = Unit.objects.create(code="VU-A", name="Vụ A"), Unit.objects.create(code="VU-B", name="Vụ B")
+    plan = WorkPlanFactory(year=2020)
+    old, new = UnitFactory(code="VU-A", name="Vụ A"), UnitFactory(code="VU-B", name="Vụ B")
 
     def task(code: str, unit: Unit, title: str = "Nhiệm vụ") -> Task:
-        return Task.objects.create(
-            plan=plan,
-            code=code,
-            title=title,
-            field="standards",
-            lead_unit=unit,
-            start_date=date(2020, 1, 2),
-            due_date=date(2020, 12, 15),
-        )
+        return TaskFactory(plan=plan, code=code, title=title, lead_unit=unit)
 
-    admin = get_user_model().objects.create_user(username="quan-tri")
+    admin = UserFactory(username="quan-tri")
     return plan, old, new, task, admin
 
 

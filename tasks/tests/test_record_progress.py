@@ -5,32 +5,31 @@ from datetime import date
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from plan_portal.tests.factories import TaskFactory, UnitFactory, at, member
 from tasks.models import ProgressUpdate, Status
 from tasks.services import TaskVersionConflict, task_record_progress
-
-from .builders import at, make_member, make_plan, make_task, make_unit
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def lead():
-    return make_unit("VU-TC")
+    return UnitFactory(code="VU-TC")
 
 
 @pytest.fixture
 def coordinator():
-    return make_unit("VIEN-TCCL")
+    return UnitFactory(code="VIEN-TCCL")
 
 
 @pytest.fixture
 def task(lead, coordinator):
-    return make_task(make_plan(), "NV-2020-10", lead, coordinators=[coordinator])
+    return TaskFactory(code="NV-2020-10", lead_unit=lead, coordinators=[coordinator])
 
 
 @pytest.fixture
 def staff(lead):
-    return make_member("vu-tc", lead)
+    return member(lead, username="vu-tc")
 
 
 def _snapshot(task):
@@ -129,9 +128,9 @@ def test_an_update_cannot_take_effect_before_the_latest_one(task, staff):
 
 
 def test_coordinating_staff_may_update_and_other_units_may_not(task, coordinator):
-    helper = make_member("vien-tccl", coordinator)
+    helper = member(coordinator, username="vien-tccl")
     task_record_progress(task=task, author=helper, status=Status.IN_PROGRESS, progress=5, note="Phối hợp")
-    outsider = make_member("vu-dl", make_unit("VU-DL"))
+    outsider = member(UnitFactory(code="VU-DL"), username="vu-dl")
     before = _snapshot(task)
     with pytest.raises(PermissionDenied):
         task_record_progress(task=task, author=outsider, status=Status.IN_PROGRESS, progress=90, note="Không được")

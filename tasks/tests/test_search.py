@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from .factories import TaskFactory, UnitFactory, UserFactory
+from plan_portal.tests.factories import TaskFactory, UnitFactory, UserFactory
 
 
 def _codes(response) -> set[str]:

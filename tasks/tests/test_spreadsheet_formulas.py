@@ -9,11 +9,10 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from plan_portal.tests.factories import TaskFactory, UnitFactory, UserFactory, WorkPlanFactory, member
 from tasks.imports import tasks_export_workbook, tasks_import_apply, tasks_import_preview
 from tasks.models import ProgressUpdate, Task
 from tasks.services import task_record_progress
-
-from .factories import MembershipFactory, TaskFactory, UnitFactory, WorkPlanFactory
 
 pytestmark = pytest.mark.django_db
 HOSTILE = ["=1+1", "@SUM(A1)", "-2", "+3", "\tTab", "\rCR"]
@@ -31,7 +30,7 @@ def no_formulas(data: bytes) -> list:
 def hostile_tasks(client):
     plan = WorkPlanFactory(year=2020)
     unit = UnitFactory(code="VU-TC")
-    user = MembershipFactory(unit=unit).user
+    user = member(unit)
     for index, title in enumerate(HOSTILE):
         task = TaskFactory(
             plan=plan,
@@ -79,10 +78,10 @@ def snapshot():
     )
 
 
-def test_admin_export_of_formula_like_text_imports_back_unchanged(db, django_user_model):
+def test_admin_export_of_formula_like_text_imports_back_unchanged(db):
     # Given tasks whose texts look like formulas (leading whitespace never reaches
     # the database: every way in strips it)
-    root = django_user_model.objects.create_superuser("root2", "r@example.vn", "x")
+    root = UserFactory(username="root2", is_staff=True, is_superuser=True)
     plan = WorkPlanFactory(year=2020)
     texts = ["=1+1", "@SUM(A1)", "-2", "+3", '=HYPERLINK("http://x.example","y")', "'=1+1"]
     for index, text in enumerate(texts):

@@ -5,10 +5,9 @@ import re
 import pytest
 from django.urls import reverse
 
+from plan_portal.tests.factories import UserFactory
 from tasks.models import ProgressUpdate, Task
 from tasks.services import task_record_progress
-
-from .factories import UserFactory
 
 
 def _state(task):

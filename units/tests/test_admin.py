@@ -6,9 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tasks.tests.admin_factories import TaskCoordinationFactory, TaskFactory
+from plan_portal.tests.factories import MembershipFactory, TaskFactory, UnitFactory, UserFactory
 from units.models import Membership, Unit
-from units.tests.factories import MembershipFactory, UnitFactory, UserFactory
 
 # english, root and superuser_client come from the root conftest.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -96,7 +95,7 @@ def test_deleting_a_unit_that_leads_or_coordinates_tasks_is_refused_naming_the_t
     # Given a unit leading one task and coordinating another
     unit = UnitFactory(code="VU-TC")
     TaskFactory(code="NV-01", lead_unit=unit)
-    TaskCoordinationFactory(task=TaskFactory(code="NV-02"), unit=unit)
+    TaskFactory(code="NV-02", coordinators=[unit])
     # When an admin opens its delete page and confirms
     url = reverse("admin:units_unit_delete", args=[unit.pk])
     change_url = reverse("admin:units_unit_change", args=[unit.pk])

@@ -5,10 +5,9 @@ import io
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from tasks.tests.admin_factories import TaskFactory, WorkPlanFactory
+from plan_portal.tests.factories import TaskFactory, UnitFactory, UserFactory, WorkPlanFactory
 from units.models import Membership, Unit
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -20,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_admin_creates_a_unit_and_a_user_who_then_sees_the_units_tasks(live_server, page):
     # Given an administrator and the 2021 plan
-    get_user_model().objects.create_superuser("quantri", "quantri@tcvn.gov.vn", ADMIN_PASSWORD)
+    UserFactory(username="quantri", password=ADMIN_PASSWORD, is_staff=True, is_superuser=True)
     WorkPlanFactory(year=2021)
     ARTIFACTS.mkdir(exist_ok=True)
 
@@ -78,9 +77,8 @@ def test_admin_pages_look_right(live_server, page):
     """Screenshots of the units tree and the import preview for review."""
     from tasks.imports import tasks_export_workbook
     from tasks.models import Task
-    from units.tests.factories import UnitFactory
 
-    get_user_model().objects.create_superuser("quantri", "quantri@tcvn.gov.vn", ADMIN_PASSWORD)
+    UserFactory(username="quantri", password=ADMIN_PASSWORD, is_staff=True, is_superuser=True)
     ministry = UnitFactory(code="BO-KHCN", name="Bộ Khoa học và Công nghệ", kind="ministry", sort_order=1)
     directorate = UnitFactory(
         code="TCDLCL", name="Tổng cục Tiêu chuẩn Đo lường Chất lượng", kind="directorate", parent=ministry, sort_order=2

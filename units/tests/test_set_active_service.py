@@ -2,6 +2,7 @@
 
 import pytest
 
+from plan_portal.tests.factories import UnitFactory
 from units.models import Unit
 from units.services import units_set_active
 
@@ -10,8 +11,8 @@ pytestmark = pytest.mark.django_db
 
 def test_deactivating_changes_only_active_units_and_records_why():
     # Given one active and one inactive unit
-    active = Unit.objects.create(code="VU-A", name="Vụ A")
-    Unit.objects.create(code="VU-B", name="Vụ B", is_active=False)
+    active = UnitFactory(code="VU-A", name="Vụ A")
+    UnitFactory(code="VU-B", name="Vụ B", is_active=False)
     # When both are deactivated
     changed = units_set_active(units=Unit.objects.all(), active=False)
     # Then only the active one changed, and its history says why
@@ -24,8 +25,8 @@ def test_deactivating_changes_only_active_units_and_records_why():
 
 
 def test_activating_changes_only_inactive_units():
-    Unit.objects.create(code="VU-A", name="Vụ A")
-    Unit.objects.create(code="VU-B", name="Vụ B", is_active=False)
+    UnitFactory(code="VU-A", name="Vụ A")
+    UnitFactory(code="VU-B", name="Vụ B", is_active=False)
 
     assert units_set_active(units=Unit.objects.all(), active=True) == 1
     assert set(Unit.objects.values_list("is_active", flat=True)) == {True}

@@ -2,11 +2,10 @@
 
 import pytest
 
-from reports.tests.conftest import _empty_cache, plan_2020  # noqa: F401 (fixtures)
-from reports.tests.factories import UserFactory
+from plan_portal.tests.factories import UserFactory
 
-# The hand-built 2020 plan of the dashboard tests: DV-A leads five tasks, DV-B four.
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plan_2020")]
+# The hand-built 2020 plan of the dashboard tests (root conftest): DV-A leads five tasks, DV-B four.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache", "plan_2020")]
 
 
 @pytest.fixture
