@@ -7,6 +7,7 @@ the annotations of tasks.selectors.task_annotate_as_of, so a count on the
 dashboard equals the number of rows the link shows.
 """
 
+import re
 from datetime import date
 
 import django_filters
@@ -231,11 +232,12 @@ class TaskFilter(django_filters.FilterSet):
         # "DO LUONG" all become "do luong". The column is already lower-case,
         # so a plain LIKE suffices (and PostgreSQL's trigram index serves it).
         # A word may also name the lead or a coordinating unit by code or name ("MSMV" finds the
-        # tasks TT-MSMV leads or coordinates).
+        # tasks TT-MSMV leads or coordinates), as a whole word: "do" must not find every "Đơn vị".
         for word in normalize_search(value).split():
-            coordinates = TaskCoordination.objects.filter(task=OuterRef("pk"), unit__search_text__contains=word)
+            whole_word = rf"(^|[^a-z0-9]){re.escape(word)}([^a-z0-9]|$)"
+            coordinates = TaskCoordination.objects.filter(task=OuterRef("pk"), unit__search_text__regex=whole_word)
             queryset = queryset.filter(
-                Q(search_text__contains=word) | Q(lead_unit__search_text__contains=word) | Exists(coordinates)
+                Q(search_text__contains=word) | Q(lead_unit__search_text__regex=whole_word) | Exists(coordinates)
             )
         return queryset
 

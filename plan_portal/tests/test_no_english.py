@@ -14,17 +14,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.auth import get_user_model
 
+from plan_portal.tests.factories import TaskFactory, UnitFactory, UserFactory, member
 from reports.services import weekly_report_build
 from tasks.models import Status
 from tasks.services import task_record_progress
-from tasks.tests.factories import (
-    MembershipFactory,
-    TaskCoordinationFactory,
-    TaskFactory,
-    UnitFactory,
-    UserFactory,
-    leadership_user,
-)
 from units.models import Membership
 
 pytestmark = pytest.mark.django_db
@@ -215,11 +208,16 @@ def crawl(client, starts: list[str], limit: int = 160) -> dict[str, list[str]]:
 def plan_world(db):
     lead = UnitFactory(code="VU-TC", name="Vụ Tiêu chuẩn", name_en="")
     coord = UnitFactory(code="TT-MSMV", name="Trung tâm Mã số mã vạch quốc gia", name_en="")
-    first = TaskFactory(code="NV-01", title="Xây dựng tiêu chuẩn quốc gia", lead_unit=lead, due_date=date(2020, 3, 31))
-    TaskCoordinationFactory(task=first, unit=coord)
+    first = TaskFactory(
+        code="NV-01",
+        title="Xây dựng tiêu chuẩn quốc gia",
+        lead_unit=lead,
+        due_date=date(2020, 3, 31),
+        coordinators=[coord],
+    )
     TaskFactory(code="NV-02", title="Rà soát quy chuẩn kỹ thuật", lead_unit=coord, due_date=date(2020, 12, 31))
-    staff = MembershipFactory(unit=lead, user=UserFactory(username="canbo")).user
-    head = MembershipFactory(unit=coord, user=UserFactory(username="truongdv"), role=Membership.Role.HEAD).user
+    staff = member(lead, username="canbo")
+    head = member(coord, Membership.Role.HEAD, username="truongdv")
     task_record_progress(
         task=first,
         author=staff,
@@ -231,7 +229,12 @@ def plan_world(db):
     )
     weekly_report_build(plan=first.plan, iso_year=2020, iso_week=6)
     admin = get_user_model().objects.create_superuser("quantri", "quantri@tcvn.gov.vn", "x")
-    return {"staff": staff, "head": head, "leadership": leadership_user(username="lanhdao"), "admin": admin}
+    return {
+        "staff": staff,
+        "head": head,
+        "leadership": UserFactory(username="lanhdao", leadership=True),
+        "admin": admin,
+    }
 
 
 def test_no_english_on_any_page_any_role_reaches_in_vietnamese(client, plan_world):

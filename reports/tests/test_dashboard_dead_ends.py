@@ -4,9 +4,8 @@ a date before the plan started says so."""
 import pytest
 from django.urls import reverse
 
+from plan_portal.tests.factories import UserFactory
 from tasks.models import Task
-
-from .factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +52,7 @@ def test_a_date_before_the_plan_started_shows_a_warning(reader, plan_2020):
 
 def test_a_unit_with_nothing_due_yet_is_not_ranked_last_by_its_zero_rate(reader, plan_2020):
     # given DV-C, leading one task due at the end of the year, nothing completed, nothing overdue
-    from .factories import TaskFactory, UnitFactory
+    from plan_portal.tests.factories import TaskFactory, UnitFactory
 
     TaskFactory(plan=Task.objects.get(code="T1").plan, code="T10", lead_unit=UnitFactory(code="DV-C", name="Vụ C"))
     # when the dashboard ranks the units at mid-year

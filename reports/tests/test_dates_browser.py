@@ -3,7 +3,7 @@
 import pytest
 from django.conf import settings
 
-from .factories import UserFactory
+from plan_portal.tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -8,9 +8,8 @@ import pytest
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from plan_portal.tests.factories import TaskFactory, UnitFactory, UserFactory
 from tasks.models import Task
-
-from .factories import TaskFactory, UnitFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -2,9 +2,9 @@
 
 import pytest
 
+from plan_portal.tests.factories import member
 from units.models import Unit
 
-from .factories import MembershipFactory, leadership_user
 from .test_browser_staff import plan_tasks, sign_in  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,10 +17,15 @@ ONE_LINE = """() => [...document.querySelectorAll('.portal-header .nav-link, .po
 
 def test_the_top_bar_does_not_wrap_at_1366_px_and_the_filters_fold_on_a_phone(live_server, page, plan_tasks):  # noqa: F811
     # given the widest top bar: an administrator who is also Leadership and staff of a unit, with a long name
-    admin = leadership_user(
-        username="quantri-lanhdao", first_name="Nguyễn Thị Thanh", last_name="Hương", is_staff=True, is_superuser=True
+    member(
+        Unit.objects.get(code="VU-TC"),
+        username="quantri-lanhdao",
+        first_name="Nguyễn Thị Thanh",
+        last_name="Hương",
+        is_staff=True,
+        is_superuser=True,
+        leadership=True,
     )
-    MembershipFactory(unit=Unit.objects.get(code="VU-TC"), user=admin)
     sign_in(page, live_server, "quantri-lanhdao")
     # at 1366 px every link and button of the top bar is on one line
     page.set_viewport_size({"width": 1366, "height": 768})

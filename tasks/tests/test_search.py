@@ -54,12 +54,10 @@ def test_search_folds_vietnamese_accents_and_case(searchable, query, expected):
 
 def test_a_unit_code_or_name_finds_the_tasks_it_leads_or_coordinates(db, client):
     # given TT-MSMV leading NV-10 and coordinating NV-11, and NV-12 with nothing to do with it
-    from .factories import TaskCoordinationFactory
-
     msmv = UnitFactory(code="TT-MSMV", name="Trung tâm Mã số mã vạch quốc gia", name_en="")
     other = UnitFactory(code="VU-TC", name="Vụ Tiêu chuẩn", name_en="")
     TaskFactory(code="NV-10", title="Phát triển hệ thống", lead_unit=msmv)
-    TaskCoordinationFactory(task=TaskFactory(code="NV-11", title="Rà soát", lead_unit=other), unit=msmv)
+    TaskFactory(code="NV-11", title="Rà soát", lead_unit=other, coordinators=[msmv])
     TaskFactory(code="NV-12", title="Xây dựng tiêu chuẩn", lead_unit=other)
     client.force_login(UserFactory())
     # when the list is searched by the unit's code, part of its name, or name and a title word

@@ -186,11 +186,11 @@ def test_a_user_without_units_gets_403_and_nothing_changes(world, as_user):
 
 def test_a_refused_update_names_every_problem_at_once(client, db):
     # given a member of the lead unit and a task in progress
-    from .factories import MembershipFactory, TaskFactory, UnitFactory
+    from plan_portal.tests.factories import TaskFactory, UnitFactory, member
 
     unit = UnitFactory(code="VU-ALL")
     task = TaskFactory(code="NV-ALL", lead_unit=unit)
-    client.force_login(MembershipFactory(unit=unit, user=UserFactory(username="all-at-once")).user)
+    client.force_login(member(unit, username="all-at-once"))
     # when "completed" is posted at 60% with no note
     response = client.post(
         reverse("tasks:update-create", args=[task.pk]),
