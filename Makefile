@@ -18,7 +18,7 @@ TEST_ENV := DJANGO_SETTINGS_MODULE=plan_portal.settings.test
 SYSTEM_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
 TEST_SYSTEM_PACKAGES := chromium redis-server
 
-.PHONY: run test setup setup-test system-deps system-deps-test assets messages migrate demo worker beat lint format check clean
+.PHONY: run test mutants setup setup-test system-deps system-deps-test assets messages migrate demo worker beat lint format check clean
 
 run: setup migrate demo ## Set up and start the portal with demo data on http://$(HOST):$(PORT)
 	@echo "Plan Portal: http://$(HOST):$(PORT)/  (demo accounts above)"
@@ -29,6 +29,21 @@ test: setup-test ## Everything the tests need, then lint and the whole suite
 	$(VENV)/bin/ruff format --check .
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(VENV)/bin/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+# Mutation testing (mutmut) of tasks/services.py, tasks/selectors.py, reports/dashboard.py and
+# reports/services.py on SQLite, without the browser and worker tests; prints the share killed.
+# Slow (about 2,500 mutants: hours on two cores), so not part of `make test`. Each run starts from
+# a fresh copy (mutmut does not refresh the copies of files it does not mutate, tests included);
+# MUTANTS_KEEP=1 continues the previous run instead. MUTANTS limits the run to mutant name patterns:
+#   make mutants MUTANTS='tasks.services.* reports.dashboard.x__rate__*'
+# MUTANTS_CHILDREN sets the parallelism.
+MUTANTS_CHILDREN ?= 2
+MUTANTS ?=
+MUTANTS_KEEP ?=
+mutants: setup-test
+	$(if $(MUTANTS_KEEP),,rm -rf mutants)
+	env -u DATABASE_URL -u REDIS_URL $(TEST_ENV) $(VENV)/bin/mutmut run --max-children $(MUTANTS_CHILDREN) $(MUTANTS)
+	$(PY) scripts/mutants_summary.py
 
 setup: system-deps $(VENV)/.installed assets messages
 setup-test: system-deps system-deps-test $(VENV)/.installed-dev assets messages

@@ -179,6 +179,14 @@ def report_recipients() -> tuple[list[str], list[tuple[str, str]]]:
     return general, sorted(heads.items())
 
 
+def _unique_addresses(addresses) -> list[str]:
+    """Each mailbox once: one person may have two accounts whose addresses differ only in case."""
+    unique: dict[str, str] = {}
+    for address in addresses:
+        unique.setdefault(address.lower(), address)
+    return list(unique.values())
+
+
 def _absolute(path: str) -> str:
     base = getattr(settings, "REPORT_BASE_URL", "")
     return f"{base.rstrip('/')}{path}" if base else ""
@@ -344,7 +352,7 @@ def update_reminders_send(*, today: date | None = None, deadline: float | None =
         for unit in plan_units_not_updated(plan=plan, start=start, end=today):
             batch = f"reminder:{unit.pk}:{week}"
             batches.append(batch)
-            emails = list(unit_members_with_email(unit_ids=[unit.pk]).values_list("email", flat=True))
+            emails = _unique_addresses(unit_members_with_email(unit_ids=[unit.pk]).values_list("email", flat=True))
             with translation.override(settings.LANGUAGE_CODE):
                 message = reminder_message(unit=unit, to=[], week=week, tasks_url=tasks_url)
             drafts = [

@@ -1,8 +1,9 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import STATUSES_NEEDING_REASON, Status
-from .services import NOTE_MAX_LENGTH
+from .models import Status
+from .services import NOTE_MAX_LENGTH, validate_update_fields
 
 
 class ProgressUpdateForm(forms.Form):
@@ -22,11 +23,13 @@ class ProgressUpdateForm(forms.Form):
         },
         widget=forms.NumberInput(attrs={"min": 0, "max": 100, "step": 1, "inputmode": "numeric"}),
     )
+    # Neither required nor length-checked here: the service's own rules answer, with their own
+    # messages ("say why the task is on hold", "the note is too long (4001 characters...)"),
+    # which a check here would hide.
     note = forms.CharField(
         label=_("Note"),
-        max_length=NOTE_MAX_LENGTH,
+        required=False,
         strip=True,
-        error_messages={"required": _("Write a note on what was done.")},
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": NOTE_MAX_LENGTH}),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
@@ -40,14 +43,21 @@ class ProgressUpdateForm(forms.Form):
             self.fields[name].widget.attrs["class"] = "form-select" if name == "status" else "form-control"
 
     def clean(self):
-        """The rules that tie fields together, checked here too so that a refused update names every
-        problem at once (the service checks them again: it is the authority)."""
+        """The service's rules checked here too, so a refused update names every problem at once (a field
+        error would otherwise stop the form before the service speaks). The service checks them again."""
         cleaned = super().clean()
-        status, progress, note = cleaned.get("status"), cleaned.get("progress"), cleaned.get("note")
-        if status == Status.COMPLETED and progress is not None and progress != 100:
-            self.add_error("progress", _("A completed task has progress 100%."))
-        if status in STATUSES_NEEDING_REASON and not note and "note" in self.errors:
-            self.errors["note"] = self.error_class([_("Say why the task is on hold or cancelled.")])
+        status, progress = cleaned.get("status"), cleaned.get("progress")
+        try:
+            validate_update_fields(
+                status=status or Status.IN_PROGRESS, progress=progress or 0, note=cleaned.get("note")
+            )
+        except ValidationError as refusal:
+            for name, messages in refusal.message_dict.items():
+                if name in self.fields and name not in self.errors:
+                    if name == "progress" and progress is None:
+                        continue
+                    for message in messages:
+                        self.add_error(name, message)
         return cleaned
 
     def flag_errors(self) -> "ProgressUpdateForm":

@@ -26,7 +26,8 @@ APP_LAYERS = ("units", "tasks", "reports")
 PAGE_IMPORTS_UPWARD = {("units.views", "reports.dashboard")}
 
 MAX_FUNCTION_LINES = 60
-NOT_PRODUCTION = {".git", ".venv", "node_modules", "static", "media", "migrations", "tests", "__pycache__"}
+# mutants/: `make mutants` leaves mutmut's mutated copy of the apps there (git-ignored).
+NOT_PRODUCTION = {".git", ".venv", "node_modules", "static", "media", "migrations", "tests", "__pycache__", "mutants"}
 
 
 @pytest.fixture(scope="module")

@@ -52,10 +52,13 @@ def test_detail_shows_the_update_form_only_to_members_of_the_task_units(world, a
 
 @pytest.mark.parametrize("role", ROLES)
 def test_list_offers_the_inline_update_only_to_members(world, as_user, role):
-    if role == "anonymous":
-        return
     response = as_user(world.users[role]).get(reverse("tasks:list"))
 
+    if role == "anonymous":
+        assert _login_redirect(response)
+        return
+    assert response.status_code == 200
+    assert world.task.code in response.content.decode()
     assert ('data-testid="open-update"' in response.content.decode()) is (role in MEMBERS)
 
 

@@ -45,8 +45,9 @@ def _post(client, task, htmx=False, **data):
         ({"progress": "abc"}, "progress", "Progress must be a whole number between 0 and 100."),
         ({"status": "completed", "progress": "90"}, "progress", "A completed task has progress 100%."),
         ({"status": "on_hold", "note": "   "}, "note", "Say why the task is on hold or cancelled."),
+        ({"note": ""}, "note", "Write a note on what was done."),
         ({"status": "finished"}, "status", None),
-        ({"note": "x" * 4001}, "note", None),
+        ({"note": "x" * 4001}, "note", "The note is too long (4001 characters; at most 4000)."),
     ],
 )
 @pytest.mark.parametrize("htmx", [False, True])
