@@ -80,6 +80,7 @@ PORTAL = {
     "tasks:update-create": (members_only(REDIRECT, 403), members_only(422, 403)),
     "reports:dashboard": (signed_in(200), signed_in(405)),
     "reports:dashboard-data": (signed_in(200), signed_in(405)),
+    "reports:timeline": (signed_in(200), signed_in(405)),
     "units:detail": (signed_in(200), signed_in(405)),
     "reports:list": (signed_in(200), signed_in(405)),
     "reports:detail": (signed_in(200), signed_in(405)),
