@@ -42,3 +42,35 @@ def strip_bidi_controls_deep(value):
     if isinstance(value, list | tuple):
         return [strip_bidi_controls_deep(item) for item in value]
     return value
+
+
+def _fold_char(ch: str) -> str:
+    decomposed = unicodedata.normalize("NFD", ch.translate(_EXTRA))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def highlight_ranges(text: str, query: str) -> list[tuple[int, int]]:
+    """Where the words of `query` occur in `text`, folded as normalize_search folds them:
+    (start, end) ranges of `text`, merged and in order. "do luong" finds "Đo lường"."""
+    words = normalize_search(query).split()
+    if not text or not words:
+        return []
+    folded, origin = [], []  # origin[k]: index in text of folded character k
+    for index, ch in enumerate(text):
+        for f in _fold_char(ch):
+            folded.append(f)
+            origin.append(index)
+    haystack = "".join(folded)
+    ranges = []
+    for word in words:
+        start = haystack.find(word)
+        while start != -1:
+            ranges.append((origin[start], origin[start + len(word) - 1] + 1))
+            start = haystack.find(word, start + len(word))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged

@@ -2,13 +2,14 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from . import admin_beat  # noqa: F401  (django-celery-beat's admin, translated)
 from .enqueue import weekly_reports_request_rebuild
 from .models import OutboxMessage, ReminderLog, WeeklyReport
 
 
 @admin.register(WeeklyReport)
 class WeeklyReportAdmin(admin.ModelAdmin):
-    list_display = ("week_label", "plan", "period_start", "period_end", "generated_at", "emailed_at")
+    list_display = ("week", "plan", "period_start", "period_end", "generated_at", "emailed_at")
     list_filter = ("plan",)
     list_select_related = ("plan",)
     ordering = ("-iso_year", "-iso_week")
@@ -17,6 +18,10 @@ class WeeklyReportAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # built by the jobs, never typed in
+
+    @admin.display(description=_("Week"), ordering="iso_week")
+    def week(self, report: WeeklyReport) -> str:
+        return report.week_display
 
     @admin.action(description=_("Rebuild the selected reports"))
     def rebuild(self, request, queryset):

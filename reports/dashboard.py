@@ -18,6 +18,7 @@ from django.utils import formats, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from plan_portal.dates import parse_date
 from tasks.labels import ACTIVITY_LABELS, COUNT_LABELS
 from tasks.models import ProgressUpdate, Status, Task, WorkPlan
 from tasks.selectors import (
@@ -102,15 +103,12 @@ def dashboard_parse_params(params, *, unit_code: str | None = None) -> Dashboard
     as_of = local_today()
     raw = (params.get("as_of") or "").strip()
     if raw:
-        try:
-            parsed = date.fromisoformat(raw)
-        except ValueError:
-            parsed = None
-        if parsed is None or not AS_OF_MIN <= parsed <= AS_OF_MAX or len(raw) != 10:
+        parsed = parse_date(raw) if len(raw) <= 10 else None
+        if parsed is None or not AS_OF_MIN <= parsed <= AS_OF_MAX:
             errors.append(
                 DashboardParamError(
                     "as_of",
-                    _("“%(value)s” is not a valid date; use the form YYYY-MM-DD, e.g. 2020-06-30.")
+                    _("“%(value)s” is not a valid date; use the form dd/mm/yyyy, e.g. 30/06/2020.")
                     % {"value": raw[:20]},
                 )
             )
@@ -253,8 +251,10 @@ def dashboard_build(*, plan: WorkPlan, as_of: date, unit: Unit | None = None) ->
         tasks = tasks.filter(lead_unit=unit)
     figures = plan_figures(plan=plan, as_of=as_of, tasks=tasks)  # 3 queries
     burnup = plan_burnup(plan=plan, until=as_of, tasks=tasks)  # 4 queries
-    week_start, week_end = week_bounds(as_of)
-    week_end = min(week_end, as_of)  # updates after as_of do not count
+    # Once the plan is over, "this week" is its last week, not today's calendar week.
+    week_ref = min(as_of, plan.end_date)
+    week_start, week_end = week_bounds(week_ref)
+    week_end = min(week_end, week_ref)  # updates after as_of do not count
 
     def link(**filters) -> str:
         return task_list_url(plan=plan, as_of=as_of, unit=unit, **filters)
@@ -272,6 +272,10 @@ def dashboard_build(*, plan: WorkPlan, as_of: date, unit: Unit | None = None) ->
         "plan_title": plan.title,
         "as_of": as_of.isoformat(),
         "as_of_display": _date_display(as_of),
+        "plan_start_display": _date_display(plan.start_date),
+        "plan_end_display": _date_display(plan.end_date),
+        "before_plan_start": as_of < plan.start_date,
+        "after_plan_end": as_of > plan.end_date,
         "unit": unit.code if unit else None,
         "unit_name": unit.name if unit else None,
         "counts": {key: figures.counts[key] for key in COUNT_KEYS},
@@ -294,6 +298,7 @@ def _overdue_rows(*, tasks: QuerySet[Task], as_of: date) -> list[dict]:
     return [
         {
             "code": task.code,
+            "url": reverse("tasks:detail", args=[task.pk]),
             "title": task.title,
             "lead_unit": task.lead_unit.code,
             "lead_unit_name": task.lead_unit.name,
@@ -312,6 +317,7 @@ def _status_change_rows(*, tasks: QuerySet[Task], start: date, end: date, as_of:
     return [
         {
             "task": update.task.code,
+            "url": reverse("tasks:detail", args=[update.task_id]),
             "title": update.task.title,
             "lead_unit": update.task.lead_unit.code,
             "recorded_at": update.recorded_at.isoformat(),
@@ -327,10 +333,24 @@ def _status_change_rows(*, tasks: QuerySet[Task], start: date, end: date, as_of:
 
 
 def _units_ranked(*, by_unit: list[dict], plan: WorkPlan, as_of: date) -> list[dict]:
-    """Units by completion rate (then size, then code), each linking to its unit page."""
-    ranked = sorted(by_unit, key=lambda r: (-r["completion_rate"], -r["total"], r["unit"]))
+    """Units by completion rate (then size, then code), each linking to its unit page.
+
+    A unit with nothing due yet (no task completed and none past its due date) has no rank: a 0% rate
+    would put it at the bottom mid-year for work not yet expected. It follows, with `rank` None."""
+
+    def due_so_far(row) -> int:
+        return row["completed_on_time"] + row["completed_late"] + row["open_overdue"]
+
+    ranked = sorted(by_unit, key=lambda r: (due_so_far(r) == 0, -r["completion_rate"], -r["total"], r["unit"]))
+    rank = 0
+    rows = []
+    for row in ranked:
+        nothing_due = due_so_far(row) == 0
+        rank = rank if nothing_due else rank + 1
+        rows.append({"rank": None if nothing_due else rank, "nothing_due": nothing_due})
     return [
         {
+            **position,
             "unit": row["unit"],
             "name": row["name"],
             "total": row["total"],
@@ -343,7 +363,7 @@ def _units_ranked(*, by_unit: list[dict], plan: WorkPlan, as_of: date) -> list[d
             + "?"
             + urlencode({"plan": plan.year, "as_of": as_of.isoformat()}),
         }
-        for row in ranked
+        for row, position in zip(ranked, rows, strict=True)
     ]
 
 
@@ -435,11 +455,12 @@ def dashboard_display(data: dict) -> dict:
         ],
         "chart_labels": {
             "statuses": [{"key": key, "label": str(label)} for key, label in status_labels],
-            "completed": _("Tasks completed"),
-            "due": _("Tasks due by then"),
+            "completed": _("Tasks completed (share of tasks, %)"),
+            "due": _("Tasks due by then (share of tasks, %)"),
             "average_progress": _("Average progress (%)"),
             "tasks": _("Tasks"),
             "percent": _("Percent"),
+            "of_tasks": _("%(count)s of %(total)s tasks"),
         },
     }
 

@@ -1,6 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from plan_portal.dates import week_display
 from tasks.models import WorkPlan
 from units.models import Unit
 
@@ -51,6 +52,13 @@ class WeeklyReport(models.Model):
     @property
     def week_label(self) -> str:
         return f"{self.iso_year}-W{self.iso_week:02d}"
+
+    @property
+    def week_display(self) -> str:
+        """The week as people say it: "Tuần 40/2020 (28/09–04/10)"."""
+        return week_display(
+            iso_year=self.iso_year, iso_week=self.iso_week, start=self.period_start, end=self.period_end
+        )
 
 
 class ReminderLog(models.Model):

@@ -8,6 +8,7 @@ the dashboard at the same `as_of` show the same figures.
 from datetime import date, timedelta
 
 from django.db.models import Case, F, IntegerField, QuerySet, When
+from django.urls import reverse
 from django.utils import timezone
 
 from tasks.models import Status, Task, WorkPlan
@@ -300,6 +301,22 @@ def weekly_report_previous(*, report: WeeklyReport) -> WeeklyReport | None:
         .only("pk", "iso_year", "iso_week", "snapshot", "plan_id")
         .first()
     )
+
+
+def weekly_report_next(*, report: WeeklyReport) -> WeeklyReport | None:
+    return (
+        WeeklyReport.objects.filter(plan_id=report.plan_id, period_start=report.period_end + timedelta(days=1))
+        .only("pk", "iso_year", "iso_week", "plan_id", "period_start", "period_end")
+        .first()
+    )
+
+
+def task_urls_by_code(*, plan_id: int) -> dict[str, str]:
+    """Each task's page, by code (unique within a plan): a report's rows hold codes, not ids. One query."""
+    return {
+        code: reverse("tasks:detail", args=[pk])
+        for code, pk in Task.objects.filter(plan_id=plan_id).values_list("code", "pk")
+    }
 
 
 def snapshot_changes(*, current: dict, previous: dict | None) -> dict:

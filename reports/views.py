@@ -5,6 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from tasks.models import WorkPlan
@@ -13,9 +15,11 @@ from tasks.selectors import plan_get_current
 from .rendering.context import report_context
 from .selectors import (
     snapshot_changes,
+    task_urls_by_code,
     user_can_read_reports,
     weekly_report_get,
     weekly_report_list,
+    weekly_report_next,
     weekly_report_previous,
 )
 
@@ -48,7 +52,19 @@ def report_detail(request, year: int, week: int):
     previous = weekly_report_previous(report=report)
     changes = snapshot_changes(current=report.snapshot, previous=previous.snapshot if previous else None)
     ctx = report_context(report.snapshot, changes=changes)
-    ctx.update({"report": report, "previous": previous})
+    urls = task_urls_by_code(plan_id=report.plan_id)
+    for key in ("completed", "newly_overdue", "at_risk", "stale", "status_changes", "notes"):
+        for row in ctx[key]:
+            row["url"] = urls.get(row["code"])
+    ctx.update(
+        {
+            "report": report,
+            "previous": previous,
+            "next": weekly_report_next(report=report),
+            "week": report.week_display,
+            "dashboard_url": f"{reverse('reports:dashboard')}?{urlencode({'plan': report.plan.year, 'as_of': report.period_end.isoformat()})}",
+        }
+    )
     return render(request, "reports/weekly_detail.html", ctx)
 
 

@@ -7,13 +7,15 @@ the annotations of tasks.selectors.task_annotate_as_of, so a count on the
 dashboard equals the number of rows the link shows.
 """
 
+import re
 from datetime import date
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from plan_portal.dates import parse_date
 from plan_portal.text import normalize_search
 from units.models import Unit
 
@@ -40,6 +42,16 @@ ORDERING_FIELDS = (
 )
 
 
+DATE_INPUT_ATTRS = {
+    "inputmode": "numeric",
+    "pattern": r"\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2}",
+    "placeholder": "dd/mm/yyyy",
+    "autocomplete": "off",
+    "data-date-input": "",
+    "maxlength": "10",
+}
+
+
 class BoundedDateField(forms.DateField):
     """A date the plan can mean: 0001-01-01 would overflow the day's time-zone
     arithmetic (a 500), so dates outside 2000-2100 get a message instead."""
@@ -61,7 +73,8 @@ class ISODateFilter(django_filters.DateFilter):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("input_formats", ["%Y-%m-%d", "%d/%m/%Y"])
-        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+        # A text field, not <input type=date>: the browser would show its own locale's order (mm/dd/yyyy).
+        kwargs.setdefault("widget", forms.DateInput(attrs=DATE_INPUT_ATTRS, format="%d/%m/%Y"))
         super().__init__(*args, **kwargs)
 
 
@@ -179,6 +192,13 @@ class TaskFilter(django_filters.FilterSet):
     FLAG_PARAMS = ("overdue", "at_risk", "stale", "extended", "awaiting_confirmation", "pending_request")
 
     def __init__(self, data=None, *args, **kwargs):
+        if data is not None:
+            # A date from a link (2020-06-30) shows in the field the way people write it (30/06/2020).
+            data = data.copy()
+            for name in ("due_from", "due_to"):
+                parsed = parse_date(data.get(name, "")) if len(data.get(name, "")) <= 10 else None
+                if parsed and BoundedDateField.FIRST <= parsed <= BoundedDateField.LAST:
+                    data[name] = parsed.strftime("%d/%m/%Y")
         super().__init__(data, *args, **kwargs)
         self.plan = None
         self.as_of = None
@@ -220,8 +240,14 @@ class TaskFilter(django_filters.FilterSet):
         # Both sides folded by the same function: "Đo lường", "do luong" and
         # "DO LUONG" all become "do luong". The column is already lower-case,
         # so a plain LIKE suffices (and PostgreSQL's trigram index serves it).
+        # A word may also name the lead or a coordinating unit by code or name ("MSMV" finds the
+        # tasks TT-MSMV leads or coordinates), as a whole word: "do" must not find every "Đơn vị".
         for word in normalize_search(value).split():
-            queryset = queryset.filter(search_text__contains=word)
+            whole_word = rf"(^|[^a-z0-9]){re.escape(word)}([^a-z0-9]|$)"
+            coordinates = TaskCoordination.objects.filter(task=OuterRef("pk"), unit__search_text__regex=whole_word)
+            queryset = queryset.filter(
+                Q(search_text__contains=word) | Q(lead_unit__search_text__regex=whole_word) | Exists(coordinates)
+            )
         return queryset
 
     def filter_unit(self, queryset, name, unit):

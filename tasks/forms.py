@@ -1,8 +1,9 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import RequestKind, RequestState, Status
-from .services import NOTE_MAX_LENGTH
+from .services import NOTE_MAX_LENGTH, validate_update_fields
 
 
 class ProgressUpdateForm(forms.Form):
@@ -54,6 +55,24 @@ class ProgressUpdateForm(forms.Form):
             for value, label in Status.choices
             if value not in (Status.ON_HOLD, Status.CANCELLED) or value == current
         ]
+
+    def clean(self):
+        """The service's rules checked here too, so a refused update names every problem at once (a field
+        error would otherwise stop the form before the service speaks). The service checks them again."""
+        cleaned = super().clean()
+        status, progress = cleaned.get("status"), cleaned.get("progress")
+        try:
+            validate_update_fields(
+                status=status or Status.IN_PROGRESS, progress=progress or 0, note=cleaned.get("note")
+            )
+        except ValidationError as refusal:
+            for name, messages in refusal.message_dict.items():
+                if name in self.fields and name not in self.errors:
+                    if name == "progress" and progress is None:
+                        continue
+                    for message in messages:
+                        self.add_error(name, message)
+        return cleaned
 
     def flag_errors(self) -> "ProgressUpdateForm":
         """Mark fields with errors (including those the service added) for Bootstrap."""

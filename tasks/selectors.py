@@ -587,11 +587,12 @@ def task_list_base(*, user) -> QuerySet[Task]:
 
 
 def task_get_detail(*, pk: int) -> Task:
-    """A task with its units, parent and sub-tasks loaded (four queries)."""
+    """A task with its units, parent and sub-tasks loaded (four queries), and its state today
+    (`s_overdue`, `s_at_risk`, … of task_annotate_as_of, in the same query)."""
     from django.db.models import Prefetch
 
     return (
-        Task.objects.select_related("lead_unit", "plan", "parent")
+        task_annotate_as_of(Task.objects.select_related("lead_unit", "plan", "parent"))
         .prefetch_related(
             Prefetch(
                 "coordinations",

@@ -39,7 +39,7 @@ class TaskVersionConflict(Exception):
         self.task = task
 
 
-def _validate_update(*, task: Task, status: str, progress: int, note: str, recorded_at: datetime, latest_at):
+def _field_errors(*, status: str, progress: int, note: str) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if status not in Status.values:
         errors.setdefault("status", []).append(_("Choose a valid status."))
@@ -47,7 +47,6 @@ def _validate_update(*, task: Task, status: str, progress: int, note: str, recor
         errors.setdefault("progress", []).append(_("Progress must be a whole number between 0 and 100."))
     elif status == Status.COMPLETED and progress != 100:
         errors.setdefault("progress", []).append(_("A completed task has progress 100%."))
-    note = (note or "").strip()
     if not note:
         if status in STATUSES_NEEDING_REASON:
             errors.setdefault("note", []).append(_("Say why the task is on hold or cancelled."))
@@ -58,6 +57,22 @@ def _validate_update(*, task: Task, status: str, progress: int, note: str, recor
             _("The note is too long (%(length)d characters; at most %(max)d).")
             % {"length": len(note), "max": NOTE_MAX_LENGTH}
         )
+    return errors
+
+
+def validate_update_fields(*, status: str, progress: int, note: str | None) -> str:
+    """The rules on an update's own fields (status, progress, note); returns the stripped note. Raises
+    ValidationError keyed by field. The form runs them too, to name every problem at once."""
+    note = (note or "").strip()
+    errors = _field_errors(status=status, progress=progress, note=note)
+    if errors:
+        raise ValidationError(errors)
+    return note
+
+
+def _validate_update(*, task: Task, status: str, progress: int, note: str, recorded_at: datetime, latest_at):
+    note = (note or "").strip()
+    errors = _field_errors(status=status, progress=progress, note=note)
     if recorded_at > timezone.now() + _FUTURE_TOLERANCE:
         errors.setdefault("__all__", []).append(_("An update cannot take effect in the future."))
     if latest_at is not None and recorded_at < latest_at:

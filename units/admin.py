@@ -15,7 +15,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from plan_portal.text import normalize_search
@@ -279,7 +279,7 @@ class PortalUserAdmin(DjangoUserAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("memberships__unit")
 
-    @admin.display(description=_("name"), ordering="last_name")
+    @admin.display(description=pgettext_lazy("a person's full name", "name"), ordering="last_name")
     def full_name(self, user) -> str:
         return user.get_full_name()
 

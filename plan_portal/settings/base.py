@@ -227,6 +227,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 BROKER_VISIBILITY_TIMEOUT = env.int("BROKER_VISIBILITY_TIMEOUT", default=360)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+    # kombu scans for jobs of dead workers every `interval` seconds but, by default,
+    # only on every 10th sweep (and once at start): a job left by a killed worker
+    # could wait ~100 s beyond its visibility timeout. Scan on every sweep, and
+    # never let a worker killed while holding the scan's lock block it for 5 minutes.
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
+    "unacked_mutex_expire": 60,
     "socket_timeout": REDIS_TIMEOUT_SECONDS,
     "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
     "retry_on_timeout": True,
@@ -319,7 +326,8 @@ PASSWORD_RESET_WINDOW = 60 * 60
 # --- Internationalisation --------------------------------------------------
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's catalogue first; locale_vendor/ fills what Django's and django-celery-beat's lack.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_vendor"]
 USE_I18N = True
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_TZ = True

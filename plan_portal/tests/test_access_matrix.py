@@ -111,6 +111,7 @@ PORTAL = {
     "tasks:request-withdraw": (signed_in(405), signed_in(403, lead_staff=REDIRECT, head=409)),
     "reports:dashboard": (signed_in(200), signed_in(405)),
     "reports:dashboard-data": (signed_in(200), signed_in(405)),
+    "reports:timeline": (signed_in(200), signed_in(405)),
     "units:detail": (signed_in(200), signed_in(405)),
     "reports:list": (signed_in(200), signed_in(405)),
     "reports:detail": (signed_in(200), signed_in(405)),

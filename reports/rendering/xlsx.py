@@ -116,7 +116,16 @@ def _changes_sheet(wb: Workbook, snapshot: dict) -> None:
     _sheet(
         wb,
         _("Changes"),
-        [_("Recorded at"), _("Code"), _("Task"), _("Lead unit"), _("From"), _("To"), _("Progress (%)"), _("Note")],
+        [
+            _("Recorded at"),
+            _("Code"),
+            _("Task"),
+            _("Lead unit"),
+            _("Status before"),
+            _("Status after"),
+            _("Progress (%)"),
+            _("Note"),
+        ],
         [18, 14, 50, 14, 18, 18, 12, 60],
         [
             [

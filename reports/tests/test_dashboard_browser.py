@@ -57,3 +57,19 @@ def test_unit_page_charts_render_on_a_phone(page, live_server, client, plan_2020
     # Nothing sticks out sideways on a phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(ARTIFACTS / "unit-page-phone.png"), full_page=True)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_burnup_has_one_percentage_axis(page, live_server, client, plan_2020):
+    # given the dashboard as of 30/06/2020 (9 tasks, 1 cancelled: 8 count)
+    _sign_in(page, live_server, client)
+    page.goto(f"{live_server.url}/dashboard/?plan=2020&as_of=2020-06-30")
+    page.locator("#chart-burnup").wait_for()
+    chart = page.evaluate(
+        """() => { const c = Chart.getChart(document.getElementById("chart-burnup"));
+        return {axes: Object.keys(c.options.scales).sort(), max: c.options.scales.y.max,
+                completed: c.data.datasets[0].data.at(-1), due: c.data.datasets[1].data.at(-1)}; }"""
+    )
+    # then counts and progress share one 0-100% axis: 3 of 8 completed (T1, T2, T9), 5 of 8 due (+T4, T7)
+    assert chart == {"axes": ["x", "y"], "max": 100, "completed": 37.5, "due": 62.5}

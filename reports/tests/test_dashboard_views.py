@@ -94,7 +94,7 @@ def test_data_json_for_one_unit(staff_client, plan_2020):
 @pytest.mark.parametrize(
     ("params", "param"),
     [
-        ({"as_of": "30/06/2020"}, "as_of"),
+        ({"as_of": "31/06/2020"}, "as_of"),
         ({"as_of": "2020-02-30"}, "as_of"),
         ({"as_of": "9999-12-31"}, "as_of"),
         ({"plan": "1999"}, "plan"),

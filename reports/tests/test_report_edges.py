@@ -136,7 +136,7 @@ def test_the_dashboard_accepts_days_from_2000_to_2100_written_in_full(plan_2020,
     else:
         assert params.as_of == local_today()
         assert [(error.param, error.message) for error in params.errors] == [
-            ("as_of", f"“{raw}” is not a valid date; use the form YYYY-MM-DD, e.g. 2020-06-30.")
+            ("as_of", f"“{raw}” is not a valid date; use the form dd/mm/yyyy, e.g. 30/06/2020.")
         ]
     assert params.plan.year == 2020
 

@@ -120,19 +120,22 @@ def test_jobs_are_acked_late_and_retry_transient_errors_with_backoff():
 def test_beat_schedule_rows_exist_with_the_agency_time_zone():
     migration = importlib.import_module("reports.migrations.0002_beat_schedule")
     catch_up = importlib.import_module("reports.migrations.0004_catch_up_schedule")
-    assert ("reports", "0004_catch_up_schedule") in MigrationLoader(connection).applied_migrations
+    vietnamese = importlib.import_module("reports.migrations.0005_vietnamese_job_names")
+    assert ("reports", "0005_vietnamese_job_names") in MigrationLoader(connection).applied_migrations
     # Transactional tests elsewhere may flush the table: recreate it the way the migrations do.
-    PeriodicTask.objects.filter(name__in=[job[0] for job in migration.JOBS] + [catch_up.NAME]).delete()
+    PeriodicTask.objects.filter(task__startswith="reports.").delete()
     for _run in range(2):  # idempotent
         migration.create_schedule(django_apps, None)
         catch_up.create_schedule(django_apps, None)
+    for _run in range(2):
+        vietnamese.rename(django_apps, None)
 
     rows = {
         p.name: (p.task, p.crontab.minute, p.crontab.hour, p.crontab.day_of_week, str(p.crontab.timezone), p.enabled)
         for p in PeriodicTask.objects.select_related("crontab").filter(task__startswith="reports.")
     }
     assert rows == {
-        "Weekly update reminders (Friday 14:00)": (
+        "Nhắc cập nhật tiến độ hằng tuần (thứ Sáu 14:00)": (
             "reports.tasks.send_update_reminders_task",
             "0",
             "14",
@@ -140,7 +143,7 @@ def test_beat_schedule_rows_exist_with_the_agency_time_zone():
             "Asia/Ho_Chi_Minh",
             True,
         ),
-        "Weekly reports (Monday 07:00)": (
+        "Báo cáo tuần (thứ Hai 07:00)": (
             "reports.tasks.build_due_weekly_reports_task",
             "0",
             "7",
@@ -148,7 +151,7 @@ def test_beat_schedule_rows_exist_with_the_agency_time_zone():
             "Asia/Ho_Chi_Minh",
             True,
         ),
-        "Weekly reports catch-up (every 10 minutes)": (
+        "Lập bù báo cáo tuần (10 phút một lần)": (
             "reports.tasks.build_due_weekly_reports_task",
             "*/10",
             "*",

@@ -36,6 +36,8 @@ def test_xlsx_has_the_four_sheets_with_real_numbers_and_dates(w26):
     assert first[9] == "Hoàn thành đúng hạn"
     units = list(wb["Theo đơn vị"].iter_rows(min_row=2, values_only=True))
     assert [(u[0], u[2], u[6]) for u in units] == [("VU-A", 3, 1), ("VU-B", 2, 1)]
+    headings = next(wb["Thay đổi"].iter_rows(max_row=1, values_only=True))
+    assert headings[4:6] == ("Trạng thái trước", "Trạng thái sau")
     changes = list(wb["Thay đổi"].iter_rows(min_row=2, values_only=True))
     assert [(c[1], c[5]) for c in changes] == [("NV-03", "Tạm dừng"), ("NV-01", "Đã hoàn thành")]
     assert changes[0][0] == datetime(2020, 6, 23, 10, 0)

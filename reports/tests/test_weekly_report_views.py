@@ -61,7 +61,7 @@ def test_detail_page_shows_figures_and_the_change_against_the_previous_week(clie
 
     html = client.get(reverse("reports:detail", args=[2020, 26])).content.decode()
 
-    assert "Báo cáo tuần 2020-W26" in html
+    assert "Báo cáo tuần – Tuần 26/2020 (22/06–28/06)" in html
     assert "Hoàn thành đúng hạn" in html
     assert "+1 so với tuần trước" in html  # NV-01 completed on time this week
     assert "Chờ bố trí kinh phí" in html
@@ -73,7 +73,7 @@ def test_list_shows_each_week_with_its_figures_and_downloads(client, world, repo
 
     html = client.get(reverse("reports:list")).content.decode()
 
-    assert html.index("2020-W26") < html.index("2020-W25")
+    assert html.index("Tuần 26/2020 (22/06–28/06)") < html.index("Tuần 25/2020 (15/06–21/06)")
     assert reverse("reports:xlsx", args=[2020, 26]) in html
     assert reverse("reports:pdf", args=[2020, 25]) in html
 
@@ -93,3 +93,21 @@ def test_pages_run_a_fixed_number_of_queries_whatever_the_number_of_reports(clie
         counts.append((len(list_queries), len(detail_queries)))
         weekly_report_build(plan=world["plan"], iso_year=2020, iso_week=week)
     assert len(set(counts)) == 1, counts
+
+
+def test_a_report_leads_to_the_other_weeks_the_dashboard_and_every_task_it_lists(client, world, reports):
+    # given the reports of weeks 25 and 26
+    from tasks.models import Task
+
+    client.force_login(world["leader"])
+    nv01 = Task.objects.get(plan=world["plan"], code="NV-01")
+    # when week 25 is read
+    html = client.get(reverse("reports:detail", args=[2020, 25])).content.decode()
+    # then it links to week 26 (no week 24 exists), to the dashboard as of its Sunday, and to its tasks
+    assert f'href="{reverse("reports:detail", args=[2020, 26])}" rel="next"' in html
+    assert 'rel="prev"' not in html
+    assert f'href="{reverse("reports:dashboard")}?plan=2020&amp;as_of=2020-06-21"' in html
+    # and week 26's tables link each task (NV-01 was completed that week)
+    html = client.get(reverse("reports:detail", args=[2020, 26])).content.decode()
+    assert f'href="{reverse("reports:detail", args=[2020, 25])}" rel="prev"' in html
+    assert f'<a href="{reverse("tasks:detail", args=[nv01.pk])}">NV-01</a>' in html

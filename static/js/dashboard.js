@@ -86,34 +86,46 @@
     data.by_field.map(function (row) { return row.label; })
   );
 
+  // One axis, in percent: completed and due as shares of the plan's tasks (cancelled ones aside),
+  // beside the average progress; the counts are in the tooltip and the table.
   var burnup = document.getElementById("chart-burnup");
   if (burnup && data.burnup.length) {
+    var base = Math.max(data.counts.total - data.counts.cancelled, 1);
+    var share = function (n) { return Math.round(1000 * n / base) / 10; };
     new Chart(burnup, {
       type: "line",
       data: {
         labels: data.burnup.map(function (w) { return w.week.slice(5); }),
         datasets: [
-          { label: labels.completed, data: data.burnup.map(function (w) { return w.completed; }),
-            borderColor: COLORS.completed, backgroundColor: "rgba(46,139,87,.15)", fill: true, yAxisID: "y", pointRadius: 0, tension: 0.2 },
-          { label: labels.due, data: data.burnup.map(function (w) { return w.due; }),
-            borderColor: "#c8102e", borderDash: [6, 4], yAxisID: "y", pointRadius: 0, stepped: true },
+          { label: labels.completed, data: data.burnup.map(function (w) { return share(w.completed); }),
+            borderColor: COLORS.completed, backgroundColor: "rgba(46,139,87,.15)", fill: true, pointRadius: 0, tension: 0.2 },
+          { label: labels.due, data: data.burnup.map(function (w) { return share(w.due); }),
+            borderColor: "#c8102e", borderDash: [6, 4], pointRadius: 0, stepped: true },
           { label: labels.average_progress, data: data.burnup.map(function (w) { return w.average_progress; }),
-            borderColor: COLORS.in_progress, yAxisID: "y1", pointRadius: 0, tension: 0.2 },
+            borderColor: COLORS.in_progress, pointRadius: 0, tension: 0.2 },
         ],
       },
       options: {
         interaction: { mode: "index", intersect: false },
         scales: {
           x: { ticks: { maxRotation: 0, autoSkipPadding: 8 } },
-          y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: labels.tasks } },
-          y1: { position: "right", min: 0, max: 100, grid: { drawOnChartArea: false }, title: { display: true, text: labels.percent } },
+          y: { min: 0, max: 100, title: { display: true, text: labels.percent } },
         },
         plugins: {
           legend: { position: "bottom", labels: { boxWidth: 12 } },
-          tooltip: { callbacks: { title: function (items) {
-            var w = data.burnup[items[0].dataIndex];
-            return w.week + " (" + w.start + " – " + w.end + ")";
-          } } },
+          tooltip: { callbacks: {
+            title: function (items) {
+              var w = data.burnup[items[0].dataIndex];
+              return w.week + " (" + w.start + " – " + w.end + ")";
+            },
+            label: function (item) {
+              var w = data.burnup[item.dataIndex];
+              var count = [w.completed, w.due][item.datasetIndex];
+              var text = item.dataset.label + ": " + item.formattedValue + "%";
+              return count === undefined ? text :
+                text + " – " + labels.of_tasks.replace("%(count)s", count).replace("%(total)s", base);
+            },
+          } },
         },
       },
     });

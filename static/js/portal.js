@@ -5,6 +5,9 @@
  *   data-confirm="Question?"  on a <form>, a submit button, a link or an htmx
  *                             button: ask before going on.
  *   data-autosubmit           on a <select> or <input>: submit its form on change.
+ *   data-date-input           on a text <input>: a date typed dd/mm/yyyy whatever
+ *                             the browser's language (slashes added while typing,
+ *                             "2/3/2020" completed to "02/03/2020" on leaving).
  */
 (function () {
   "use strict";
@@ -57,6 +60,73 @@
   });
 
   // --- htmx ---------------------------------------------------------------------
+  // --- Dates as dd/mm/yyyy -------------------------------------------------
+  // A text field instead of <input type=date>, whose order follows the
+  // browser's language (10/02/2020 in an American browser for 2 October).
+  function pad(part) { return part.length === 1 ? "0" + part : part; }
+  document.addEventListener("input", function (event) {
+    var el = event.target;
+    if (!el.matches || !el.matches("[data-date-input]") || event.inputType === "deleteContentBackward") {
+      return;
+    }
+    // Only a value typed in fixed widths (dd, mm, yyyy) is completed; "2/3/2020" is left as typed.
+    var digits = el.value.replace(/[^0-9]/g, "");
+    if (/^\d{2}\/?\d{0,2}\/?\d{0,4}$/.test(el.value) && digits.length >= 3 && digits.length <= 8) {
+      el.value = digits.slice(0, 2) + "/" + digits.slice(2, 4) + (digits.length > 4 ? "/" + digits.slice(4) : "");
+    }
+  });
+  document.addEventListener("focusout", function (event) {
+    var el = event.target;
+    if (!el.matches || !el.matches("[data-date-input]")) {
+      return;
+    }
+    var m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(el.value.trim());
+    if (m) {
+      el.value = pad(m[1]) + "/" + pad(m[2]) + "/" + m[3];
+    }
+  });
+
+  // --- Inline update form: focus where a person expects ---------------------
+  // Opened (by click or Enter): focus its first field. Saved or cancelled: back to the
+  // row's Update button, not the top of the page. Escape closes it (its Cancel button).
+  document.addEventListener("htmx:afterSettle", function (event) {
+    // outerHTML swap: the row's new <tbody> carries the old one's id.
+    var id = event.detail && event.detail.target && event.detail.target.id;
+    var group = id ? document.getElementById(id) : null;
+    if (!group || !group.classList.contains("task-group")) {
+      return;
+    }
+    var field = group.querySelector(".task-inline-form select, .task-inline-form input:not([type=hidden]), .task-inline-form textarea");
+    var invalid = group.querySelector(".task-inline-form [aria-invalid=true]");
+    var target = invalid || field || group.querySelector("[data-testid=open-update]") ||
+      group.querySelector("a");
+    if (target) {
+      target.focus();
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") {
+      return;
+    }
+    var form = event.target.closest && event.target.closest(".task-inline-form");
+    var cancel = form && form.querySelector("[data-inline-cancel]");
+    if (cancel) {
+      event.preventDefault();
+      cancel.click();
+    }
+  });
+
+  // --- Filters folded on a phone ----------------------------------------------
+  // <details open data-fold-on-phone>: open without JavaScript and on wide screens; on a phone the
+  // list comes first and the filters open from their summary.
+  document.addEventListener("DOMContentLoaded", function () {
+    if (window.matchMedia("(max-width: 767.98px)").matches) {
+      document.querySelectorAll("details[data-fold-on-phone]").forEach(function (el) {
+        el.removeAttribute("open");
+      });
+    }
+  });
+
   if (window.htmx) {
     // Swap 409 (conflict) and 422 (validation errors) bodies like a 200, so a
     // form comes back with its errors; other 4xx/5xx stay errors.

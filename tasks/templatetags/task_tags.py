@@ -1,8 +1,11 @@
 """Small display helpers for the task pages (no queries)."""
 
 from django import template
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from plan_portal.text import highlight_ranges
 from tasks.labels import COUNT_LABELS
 from tasks.models import Field, Status
 
@@ -64,6 +67,19 @@ def get_field_label(form, name: str) -> str:
 @register.filter
 def getlist(querydict, name: str) -> list[str]:
     return querydict.getlist(name)
+
+
+@register.filter
+def highlight(text, query) -> str:
+    """`text`, escaped, with the search words of `query` in <mark> (accents and case ignored)."""
+    text = "" if text is None else str(text)
+    parts, position = [], 0
+    for start, end in highlight_ranges(text, str(query or "")):
+        parts.append(escape(text[position:start]))
+        parts.append(format_html("<mark>{}</mark>", text[start:end]))
+        position = end
+    parts.append(escape(text[position:]))
+    return mark_safe("".join(parts))
 
 
 @register.filter

@@ -142,3 +142,24 @@ def test_progress_updates_do_not_appear_in_the_field_history(detail, client):
     task_record_progress(task=task, author=author, status=Status.IN_PROGRESS, progress=20, note="x")
 
     assert task.history.count() == 1
+
+
+def test_an_overdue_tasks_page_says_so_and_an_at_risk_one_says_it_is_behind(detail, client):
+    # given NV-2020-05 due 30/11/2020, never updated (today is after its due date), and a task of
+    # this year half elapsed with 0% done
+    task, subs, author = detail
+    today = timezone.localdate()
+    behind = TaskFactory(
+        code="NV-BEHIND",
+        lead_unit=task.lead_unit,
+        start_date=today - timedelta(days=50),
+        due_date=today + timedelta(days=50),
+    )
+    # when their pages are read
+    overdue_html = client.get(reverse("tasks:detail", args=[task.pk])).content.decode()
+    behind_html = client.get(reverse("tasks:detail", args=[behind.pk])).content.decode()
+    # then each says where it stands
+    assert "Quá hạn: hạn hoàn thành là 30/11/2020 nhưng nhiệm vụ chưa hoàn thành." in overdue_html
+    assert 'data-testid="task-at-risk"' not in overdue_html
+    assert "Chậm tiến độ: mới đạt 0% trong khi đã qua 50% thời gian thực hiện." in behind_html
+    assert 'data-testid="task-overdue"' not in behind_html

@@ -198,3 +198,23 @@ def test_a_user_without_units_gets_403_and_nothing_changes(world, as_user):
 
     assert response.status_code == 403
     assert _state(world.task) == before
+
+
+def test_a_refused_update_names_every_problem_at_once(client, db):
+    # given a member of the lead unit and a task in progress
+    from plan_portal.tests.factories import TaskFactory, UnitFactory, member
+
+    unit = UnitFactory(code="VU-ALL")
+    task = TaskFactory(code="NV-ALL", lead_unit=unit)
+    client.force_login(member(unit, username="all-at-once"))
+    # when "completed" is posted at 60% with no note
+    response = client.post(
+        reverse("tasks:update-create", args=[task.pk]),
+        {"status": "completed", "progress": "60", "note": "", "version": task.version},
+    )
+    # then both problems are named in one answer, and nothing is written
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "Nhiệm vụ đã hoàn thành phải có tiến độ 100%." in html
+    assert "Hãy ghi chú kết quả đã thực hiện." in html
+    assert ProgressUpdate.objects.filter(task=task).count() == 0
