@@ -471,7 +471,7 @@ class TaskRequest(models.Model):
         verbose_name = _("request")
         verbose_name_plural = _("requests")
         ordering = ["-requested_at", "-id"]
-        permissions = [("decide_request", _("Can decide requests and confirm completions"))]
+        permissions = [("decide_request", _("Can decide requests, confirm completions"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["task", "kind"],

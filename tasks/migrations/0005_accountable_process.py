@@ -80,7 +80,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'request',
                 'verbose_name_plural': 'requests',
                 'ordering': ['-requested_at', '-id'],
-                'permissions': [('decide_request', 'Can decide requests and confirm completions')],
+                'permissions': [('decide_request', 'Can decide requests, confirm completions')],
             },
         ),
         migrations.CreateModel(
