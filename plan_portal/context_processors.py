@@ -7,6 +7,7 @@ from units.selectors import user_is_leadership
 NAV = [
     ("tasks:my", _("My tasks"), "member"),
     ("tasks:list", _("Tasks"), "all"),
+    ("tasks:requests", _("Requests"), "all"),
     ("reports:dashboard", _("Dashboard"), "all"),
     ("reports:list", _("Weekly reports"), "all"),
     ("admin:index", _("Administration"), "admin"),

@@ -60,6 +60,9 @@ COUNT_FILTERS = {
     "cancelled": {"state": "cancelled"},
     "at_risk": {"at_risk": "1"},
     "stale": {"stale": "1"},
+    "extended": {"extended": "1"},
+    "awaiting_confirmation": {"awaiting_confirmation": "1"},
+    "pending_requests": {"pending_request": "1"},
 }
 
 
@@ -142,7 +145,7 @@ def task_overdue_list(*, tasks: QuerySet[Task], as_of: date) -> QuerySet[Task]:
     return (
         task_annotate_as_of(tasks, as_of=as_of)
         .filter(s_overdue=True)
-        .annotate(days_overdue=DaysBetween(Value(as_of), F("due_date")))
+        .annotate(days_overdue=DaysBetween(Value(as_of), F("s_due_date")))
         .select_related("lead_unit")
         .order_by("-days_overdue", "code")
     )
@@ -242,12 +245,12 @@ def dashboard_data(*, plan: WorkPlan, as_of: date, unit: Unit | None = None) -> 
 
 
 def dashboard_build(*, plan: WorkPlan, as_of: date, unit: Unit | None = None) -> dict:
-    """Compute everything (no cache). A fixed number of queries (10)."""
+    """Compute everything (no cache). A fixed number of queries (11)."""
     tasks = Task.objects.filter(plan=plan)
     if unit is not None:
         tasks = tasks.filter(lead_unit=unit)
     figures = plan_figures(plan=plan, as_of=as_of, tasks=tasks)  # 3 queries
-    burnup = plan_burnup(plan=plan, until=as_of, tasks=tasks)  # 3 queries
+    burnup = plan_burnup(plan=plan, until=as_of, tasks=tasks)  # 4 queries
     # Once the plan is over, "this week" is its last week, not today's calendar week.
     week_ref = min(as_of, plan.end_date)
     week_start, week_end = week_bounds(week_ref)
@@ -299,8 +302,8 @@ def _overdue_rows(*, tasks: QuerySet[Task], as_of: date) -> list[dict]:
             "title": task.title,
             "lead_unit": task.lead_unit.code,
             "lead_unit_name": task.lead_unit.name,
-            "due_date": task.due_date.isoformat(),
-            "due_date_display": _date_display(task.due_date),
+            "due_date": task.s_due_date.isoformat(),
+            "due_date_display": _date_display(task.s_due_date),
             "days_overdue": task.days_overdue,
             "status": task.s_status,
             "status_label": str(Status(task.s_status).label),
@@ -401,6 +404,9 @@ HEADLINE_MORE = (
     ("cancelled", "neutral"),
     ("at_risk", "warn"),
     ("stale", "warn"),
+    ("extended", "neutral"),
+    ("awaiting_confirmation", "neutral"),
+    ("pending_requests", "neutral"),
 )
 # The stacks of the unit and field charts, in this order.
 CHART_STATUSES = [Status.NOT_STARTED, Status.IN_PROGRESS, Status.ON_HOLD, Status.COMPLETED, Status.CANCELLED]

@@ -26,7 +26,7 @@ from units.selectors import user_is_leadership, user_unit_ids
 
 from .models import WeeklyReport
 
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
 # Notes worth reading in the meeting: updates that changed the status, and
 # the reasons given for putting a task on hold or cancelling it.
 NOTABLE_STATUSES = (Status.ON_HOLD, Status.CANCELLED)
@@ -72,7 +72,7 @@ def _task_row(task: Task) -> dict:
         "unit": task.lead_unit.code,
         "field": task.field,
         "start_date": task.start_date.isoformat(),
-        "due_date": task.due_date.isoformat(),
+        "due_date": task.s_due_date.isoformat(),
         "status": task.s_status,
         "progress": int(task.s_progress),
         "expected": round(float(task.s_expected), 1),
@@ -81,8 +81,102 @@ def _task_row(task: Task) -> dict:
         "stale": bool(task.s_stale),
         "overdue": bool(task.s_overdue),
         "last_update": _local_iso(task.s_last_update),
+        "extended": bool(task.s_extended),
+        "awaiting_confirmation": bool(task.s_awaiting_confirmation),
         "completed_at": _local_iso(task.s_completed_at),
     }
+
+
+def _person(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user else ""
+
+
+def weekly_process_sections(*, plan: WorkPlan, start: date, end: date, tasks: list[dict]) -> dict:
+    """The accountable process in the week: extensions granted (old → new date,
+    document), requests pending at the week's end with their age, completions
+    awaiting confirmation, completions returned. Three queries."""
+    from tasks.selectors import cutoff_for, day_start
+
+    begin, cutoff = day_start(start), cutoff_for(end)
+    return {
+        "extensions": _week_extensions(plan=plan, begin=begin, cutoff=cutoff),
+        "pending_requests": _pending_requests_at(plan=plan, end=end, cutoff=cutoff),
+        "awaiting_confirmation": [t for t in tasks if t["awaiting_confirmation"]],
+        "returned": _week_returns(plan=plan, begin=begin, cutoff=cutoff),
+    }
+
+
+def _week_extensions(*, plan: WorkPlan, begin, cutoff) -> list[dict]:
+    from tasks.models import DueDateChange
+
+    changes = (
+        DueDateChange.objects.filter(task__plan=plan, effective_at__gte=begin, effective_at__lt=cutoff)
+        .select_related("task", "task__lead_unit", "decided_by")
+        .order_by("effective_at", "id")
+    )
+    return [
+        {
+            "code": change.task.code,
+            "title": change.task.title,
+            "unit": change.task.lead_unit.code,
+            "old_due_date": change.old_due_date.isoformat(),
+            "new_due_date": change.new_due_date.isoformat(),
+            "document_ref": change.document_ref,
+            "late_request": change.is_late,
+            "decided_by": _person(change.decided_by),
+            "decided_at": _local_iso(change.effective_at),
+        }
+        for change in changes
+    ]
+
+
+def _pending_requests_at(*, plan: WorkPlan, end: date, cutoff) -> list[dict]:
+    from django.db.models import Q
+
+    from tasks.models import RequestState, TaskRequest
+
+    requests = (
+        TaskRequest.objects.filter(task__plan=plan, requested_at__lt=cutoff)
+        .filter(Q(state=RequestState.PENDING) | Q(decided_at__gte=cutoff))
+        .select_related("task", "unit")
+        .order_by("requested_at", "id")
+    )
+    return [
+        {
+            "code": request.task.code,
+            "title": request.task.title,
+            "unit": request.unit.code,
+            "kind": request.kind,
+            "requested_at": _local_iso(request.requested_at),
+            "age_days": (end - timezone.localtime(request.requested_at, local_tz()).date()).days,
+            "proposed_due_date": request.proposed_due_date.isoformat() if request.proposed_due_date else None,
+            "reason": request.reason,
+        }
+        for request in requests
+    ]
+
+
+def _week_returns(*, plan: WorkPlan, begin, cutoff) -> list[dict]:
+    from tasks.models import CompletionReview, ReviewDecision
+
+    reviews = (
+        CompletionReview.objects.filter(
+            task__plan=plan, decision=ReviewDecision.RETURN, decided_at__gte=begin, decided_at__lt=cutoff
+        )
+        .select_related("task", "task__lead_unit", "reviewer")
+        .order_by("decided_at", "id")
+    )
+    return [
+        {
+            "code": review.task.code,
+            "title": review.task.title,
+            "unit": review.task.lead_unit.code,
+            "reviewer": _person(review.reviewer),
+            "decided_at": _local_iso(review.decided_at),
+            "comment": review.comment,
+        }
+        for review in reviews
+    ]
 
 
 def _week_status_changes_and_notes(*, plan: WorkPlan, start, end) -> tuple[list[dict], list[dict]]:
@@ -112,7 +206,8 @@ def weekly_report_snapshot(*, plan: WorkPlan, iso_year: int, iso_week: int) -> d
     """Everything the report shows, as plain JSON, sorted, without any build time.
 
     Queries: 3 (figures) + 1 (tasks as of the end) + 1 (overdue a week
-    before) + 1 (activity) + 1 (updates of the week) + 1 (silent units).
+    before) + 1 (activity) + 1 (updates of the week) + 1 (silent units)
+    + 3 (the process: extensions, pending requests, returns).
     """
     start, end = iso_week_bounds(iso_year=iso_year, iso_week=iso_week)
     previous_end = start - timedelta(days=1)
@@ -161,6 +256,7 @@ def weekly_report_snapshot(*, plan: WorkPlan, iso_year: int, iso_week: int) -> d
             {"unit": unit.code, "name": unit.name, "name_en": unit.name_en}
             for unit in plan_units_not_updated(plan=plan, start=start, end=end)
         ],
+        **weekly_process_sections(plan=plan, start=start, end=end, tasks=tasks),
         "tasks": tasks,
     }
 

@@ -36,7 +36,19 @@ from .imports import (
     tasks_import_preview,
     tasks_template_workbook,
 )
-from .models import OPEN_STATUSES, JournalAuditEntry, ProgressUpdate, Task, TaskCoordination, WorkPlan
+from .models import (
+    OPEN_STATUSES,
+    Attachment,
+    CompletionReview,
+    Contribution,
+    DueDateChange,
+    JournalAuditEntry,
+    ProgressUpdate,
+    Task,
+    TaskCoordination,
+    TaskRequest,
+    WorkPlan,
+)
 from .selectors import local_today
 from .services import (
     progress_update_correct_note,
@@ -609,3 +621,60 @@ class JournalAuditEntryAdmin(admin.ModelAdmin):
     @admin.display(description=_("new note"))
     def new_note_short(self, entry) -> str:
         return Truncator(entry.new_note).chars(80)
+
+
+# --- the accountable process (issue 11): read-only in the admin ---------------
+# Requests, decisions, reviews, contributions and attachments change only
+# through tasks.services (the portal's pages), never by editing rows here.
+
+
+class ReadOnlyProcessAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TaskRequest)
+class TaskRequestAdmin(ReadOnlyProcessAdmin):
+    list_display = ["task", "kind", "state", "unit", "requested_by", "requested_at", "decided_by", "decided_at"]
+    list_filter = ["state", "kind", "is_late"]
+    list_select_related = ["task", "unit", "requested_by", "decided_by"]
+    search_fields = ["task__code", "reason", "document_ref"]
+    date_hierarchy = "requested_at"
+
+
+@admin.register(DueDateChange)
+class DueDateChangeAdmin(ReadOnlyProcessAdmin):
+    list_display = ["task", "old_due_date", "new_due_date", "effective_at", "decided_by", "document_ref", "is_late"]
+    list_filter = ["is_late"]
+    list_select_related = ["task", "decided_by"]
+    search_fields = ["task__code", "document_ref"]
+
+
+@admin.register(CompletionReview)
+class CompletionReviewAdmin(ReadOnlyProcessAdmin):
+    list_display = ["task", "decision", "reviewer", "decided_at"]
+    list_filter = ["decision"]
+    list_select_related = ["task", "reviewer"]
+    search_fields = ["task__code", "comment"]
+
+
+@admin.register(Contribution)
+class ContributionAdmin(ReadOnlyProcessAdmin):
+    list_display = ["task", "unit", "author", "created_at"]
+    list_select_related = ["task", "unit", "author"]
+    search_fields = ["task__code", "note"]
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyProcessAdmin):
+    # No file link here: downloads go through tasks:attachment-download, which checks who may read.
+    list_display = ["original_name", "task", "content_type", "size", "uploaded_by", "uploaded_at"]
+    list_select_related = ["task", "uploaded_by"]
+    search_fields = ["task__code", "original_name"]
+    exclude = ["file"]

@@ -1,8 +1,8 @@
 """The task list's filters (GET parameters, kept in the URL).
 
 Parameter names are a contract: the Leadership dashboard links here for
-drill-down (`plan`, `as_of`, `state`, `status`, `at_risk`, `stale`, `unit`,
-`role`). Status-like filters are evaluated as of `as_of` (default today) on
+drill-down (`plan`, `as_of`, `state`, `status`, `at_risk`, `stale`,
+`extended`, `awaiting_confirmation`, `pending_request`, `unit`, `role`). Status-like filters are evaluated as of `as_of` (default today) on
 the annotations of tasks.selectors.task_annotate_as_of, so a count on the
 dashboard equals the number of rows the link shows.
 """
@@ -158,6 +158,15 @@ class TaskFilter(django_filters.FilterSet):
     stale = django_filters.ChoiceFilter(
         label=COUNT_LABELS["stale"], choices=YES_CHOICES, empty_label="—", method="filter_flag"
     )
+    extended = django_filters.ChoiceFilter(
+        label=_("Due date extended"), choices=YES_CHOICES, empty_label="—", method="filter_flag"
+    )
+    awaiting_confirmation = django_filters.ChoiceFilter(
+        label=_("Awaiting confirmation"), choices=YES_CHOICES, empty_label="—", method="filter_flag"
+    )
+    pending_request = django_filters.ChoiceFilter(
+        label=_("Request pending"), choices=YES_CHOICES, empty_label="—", method="filter_flag"
+    )
     due_from = ISODateFilter(label=_("Due from"), field_name="due_date", lookup_expr="gte")
     due_to = ISODateFilter(label=_("Due until"), field_name="due_date", lookup_expr="lte")
     ordering = TaskOrderingFilter(
@@ -180,7 +189,7 @@ class TaskFilter(django_filters.FilterSet):
 
     # Kept in the URL but not shown as fields of the filter form (dashboard drill-down).
     HIDDEN_PARAMS = ("as_of", "state")
-    FLAG_PARAMS = ("overdue", "at_risk", "stale")
+    FLAG_PARAMS = ("overdue", "at_risk", "stale", "extended", "awaiting_confirmation", "pending_request")
 
     def __init__(self, data=None, *args, **kwargs):
         if data is not None:

@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import Status
+from .models import RequestKind, RequestState, Status
 from .services import NOTE_MAX_LENGTH, validate_update_fields
 
 
@@ -32,6 +32,12 @@ class ProgressUpdateForm(forms.Form):
         strip=True,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": NOTE_MAX_LENGTH}),
     )
+    output_ref = forms.CharField(
+        label=_("Output reference"),
+        required=False,
+        max_length=255,
+        help_text=_("For a completion: the output's document, e.g. Quyết định số 1322/QĐ-TTg ngày 31/08/2020."),
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args, task=None, **kwargs):
@@ -39,8 +45,16 @@ class ProgressUpdateForm(forms.Form):
             kwargs.setdefault("initial", {"status": task.status, "progress": task.progress, "version": task.version})
         super().__init__(*args, **kwargs)
         self.task = task
-        for name in ("status", "progress", "note"):
+        for name in ("status", "progress", "note", "output_ref"):
             self.fields[name].widget.attrs["class"] = "form-select" if name == "status" else "form-control"
+        # On hold and cancelled come from an approved request; the current
+        # status stays selectable so a task on hold can be kept there.
+        current = task.status if task is not None else None
+        self.fields["status"].choices = [
+            (value, label)
+            for value, label in Status.choices
+            if value not in (Status.ON_HOLD, Status.CANCELLED) or value == current
+        ]
 
     def clean(self):
         """The service's rules checked here too, so a refused update names every problem at once (a field
@@ -67,3 +81,114 @@ class ProgressUpdateForm(forms.Form):
                 self.fields[name].widget.attrs["class"] += " is-invalid"
                 self.fields[name].widget.attrs["aria-invalid"] = "true"
         return self
+
+
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+
+
+def _style(form: forms.Form) -> None:
+    for field in form.fields.values():
+        if isinstance(field.widget, forms.HiddenInput):
+            continue
+        css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+        if isinstance(field.widget, forms.RadioSelect):
+            css = "form-check-input"
+        field.widget.attrs.setdefault("class", css)
+
+
+class StyledForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+    def flag_errors(self):
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["class"] += " is-invalid"
+                self.fields[name].widget.attrs["aria-invalid"] = "true"
+        return self
+
+
+class ContributionForm(StyledForm):
+    """A coordinating unit's contribution; files come as `file` (several allowed)."""
+
+    note = forms.CharField(
+        label=_("Contribution"),
+        max_length=NOTE_MAX_LENGTH,
+        error_messages={"required": _("Write what your unit contributed.")},
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": NOTE_MAX_LENGTH}),
+    )
+
+
+class TaskRequestForm(StyledForm):
+    kind = forms.ChoiceField(label=_("Request"), choices=RequestKind.choices)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=NOTE_MAX_LENGTH,
+        error_messages={"required": _("Give the reason for the request.")},
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": NOTE_MAX_LENGTH}),
+    )
+    proposed_due_date = forms.DateField(
+        label=_("Proposed due date"),
+        required=False,
+        input_formats=DATE_INPUT_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Enter a date as YYYY-MM-DD or dd/mm/yyyy.")},
+    )
+
+
+class RequestDecisionForm(StyledForm):
+    decision = forms.ChoiceField(label=_("Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))])
+    due_date = forms.DateField(
+        label=_("New due date"),
+        required=False,
+        input_formats=DATE_INPUT_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Enter a date as YYYY-MM-DD or dd/mm/yyyy.")},
+        help_text=_("Leave empty to approve the proposed date."),
+    )
+    document_ref = forms.CharField(
+        label=_("Approving document"),
+        required=False,
+        max_length=255,
+        help_text=_("e.g. Công văn số 123/TĐC-VP ngày 15/06/2020"),
+    )
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": NOTE_MAX_LENGTH}),
+    )
+
+
+class CompletionReviewForm(StyledForm):
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("confirm", _("Confirm the completion")), ("return", _("Return it"))]
+    )
+    comment = forms.CharField(
+        label=_("Comment (required to return)"),
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": NOTE_MAX_LENGTH}),
+    )
+
+
+class RequestFilterForm(forms.Form):
+    state = forms.ChoiceField(label=_("State"), required=False, choices=[("", _("All states")), *RequestState.choices])
+    kind = forms.ChoiceField(label=_("Request"), required=False, choices=[("", _("All kinds")), *RequestKind.choices])
+    unit = forms.CharField(label=_("Unit"), required=False, max_length=32)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+    def clean_unit(self):
+        from units.models import Unit
+
+        code = (self.cleaned_data.get("unit") or "").strip().upper()
+        if not code:
+            return None
+        unit = Unit.objects.filter(code=code).first() if code.isprintable() and "\x00" not in code else None
+        if unit is None:
+            raise forms.ValidationError(_("Unknown unit code: %(value)s."), params={"value": code})
+        return unit

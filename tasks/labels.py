@@ -28,6 +28,9 @@ COUNT_LABELS = {
     STATE_CANCELLED: Status.CANCELLED.label,
     "at_risk": _("Behind schedule"),
     "stale": _("No recent update"),
+    "extended": _("Due date extended"),
+    "awaiting_confirmation": _("Completions awaiting confirmation"),
+    "pending_requests": _("Tasks with a pending request"),
 }
 # The deadline state of one task (the `state` filter, the report's task rows).
 STATE_LABELS = {
@@ -59,3 +62,9 @@ def field_label(code: str) -> str:
 
 def state_label(code: str) -> str:
     return str(STATE_LABELS.get(code, code))
+
+
+def request_kind_label(code: str) -> str:
+    from .models import RequestKind
+
+    return str(dict(RequestKind.choices).get(code, code))

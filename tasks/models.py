@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -298,6 +299,8 @@ class ProgressUpdate(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=Status.choices)
     progress = models.PositiveSmallIntegerField(_("progress (%)"))
     note = models.TextField(_("note"), max_length=4000)
+    # The output that proves a completion (sản phẩm), e.g. "Quyết định số 1322/QĐ-TTg ngày 31/08/2020".
+    output_ref = models.CharField(_("output reference"), max_length=255, blank=True, default="")
     previous_status = models.CharField(_("previous status"), max_length=16, choices=Status.choices)
     previous_progress = models.PositiveSmallIntegerField(_("previous progress (%)"))
 
@@ -341,6 +344,225 @@ class ProgressUpdate(models.Model):
     @property
     def progress_delta(self) -> int:
         return self.progress - self.previous_progress
+
+
+# --- the accountable process (issue 11) ---------------------------------------
+
+
+def attachment_upload_to(instance, filename: str) -> str:
+    """A random stored name: the original name is kept in a field, never on disk,
+    so nobody can guess a path and no name can escape the folder."""
+    import uuid
+    from pathlib import PurePosixPath
+
+    suffix = PurePosixPath(filename).suffix.lower()[:8]
+    return f"attachments/{uuid.uuid4().hex}{suffix}"
+
+
+class Contribution(models.Model):
+    """A coordinating unit's contribution (ý kiến / kết quả phối hợp): a note in
+    the task's timeline that never changes its status or progress."""
+
+    task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.PROTECT, related_name="contributions")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="contributions"
+    )
+    unit = models.ForeignKey(
+        "units.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="contributions"
+    )
+    note = models.TextField(_("note"), max_length=4000)
+    created_at = models.DateTimeField(_("posted at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("contribution")
+        verbose_name_plural = _("contributions")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["task", "-created_at"], name="contribution_task_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.task.code} ← {self.unit.code} @ {self.created_at:%Y-%m-%d}"
+
+
+class Attachment(models.Model):
+    """A file on a task (tệp đính kèm), e.g. the output that proves a completion.
+    Served only through tasks.views.attachment_download, which checks who may read it."""
+
+    task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(_("file"), upload_to=attachment_upload_to, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="attachments"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    update = models.ForeignKey(
+        ProgressUpdate,
+        verbose_name=_("progress update"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attachments",
+    )
+    contribution = models.ForeignKey(
+        Contribution,
+        verbose_name=_("contribution"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attachments",
+    )
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["-uploaded_at", "-id"]
+        indexes = [models.Index(fields=["task", "-uploaded_at"], name="attachment_task_idx")]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class RequestKind(models.TextChoices):
+    EXTENSION = "extension", _("Extension of the due date")
+    ON_HOLD = "on_hold", _("Put on hold")
+    CANCEL = "cancel", _("Cancellation")
+
+
+class RequestState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class TaskRequest(models.Model):
+    """A lead unit's written request (đề nghị gia hạn / tạm dừng / dừng thực hiện)
+    and the decision on it. Written only by the request_* services."""
+
+    task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.PROTECT, related_name="requests")
+    kind = models.CharField(_("kind"), max_length=16, choices=RequestKind.choices)
+    state = models.CharField(_("state"), max_length=16, choices=RequestState.choices, default=RequestState.PENDING)
+    unit = models.ForeignKey(
+        "units.Unit", verbose_name=_("requesting unit"), on_delete=models.PROTECT, related_name="task_requests"
+    )
+    reason = models.TextField(_("reason"), max_length=4000)
+    proposed_due_date = models.DateField(_("proposed due date"), null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="task_requests"
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="decided_task_requests",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_comment = models.TextField(_("decision comment"), blank=True, max_length=4000)
+    document_ref = models.CharField(_("document reference"), max_length=255, blank=True)
+    decided_due_date = models.DateField(_("approved due date"), null=True, blank=True)
+    # An extension decided after the old due date had passed.
+    is_late = models.BooleanField(_("late request"), default=False)
+
+    class Meta:
+        verbose_name = _("request")
+        verbose_name_plural = _("requests")
+        ordering = ["-requested_at", "-id"]
+        permissions = [("decide_request", _("Can decide requests, confirm completions"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "kind"],
+                condition=Q(state="pending"),
+                name="request_one_pending_per_task_kind",
+                violation_error_message=_("This task already has a pending request of this kind."),
+            ),
+            models.CheckConstraint(condition=Q(kind__in=RequestKind.values), name="request_kind_valid"),
+            models.CheckConstraint(condition=Q(state__in=RequestState.values), name="request_state_valid"),
+            models.CheckConstraint(
+                condition=~Q(kind="extension") | Q(proposed_due_date__isnull=False),
+                name="request_extension_has_date",
+            ),
+            models.CheckConstraint(
+                condition=(Q(state="pending") & Q(decided_at__isnull=True))
+                | (~Q(state="pending") & Q(decided_at__isnull=False)),
+                name="request_decided_consistent",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "requested_at"], name="request_state_idx"),
+            models.Index(fields=["task", "requested_at"], name="request_task_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task.code}: {self.kind} ({self.state})"
+
+
+class DueDateChange(models.Model):
+    """The due-date journal: every move of a task's due date. The due date in
+    force on day D is the new date of the latest change effective by the end of
+    D; before the first change it is the first change's old date."""
+
+    task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.PROTECT, related_name="due_date_changes")
+    old_due_date = models.DateField(_("old due date"))
+    new_due_date = models.DateField(_("new due date"))
+    effective_at = models.DateTimeField(_("effective from"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT, related_name="+"
+    )
+    document_ref = models.CharField(_("document reference"), max_length=255, blank=True)
+    request = models.OneToOneField(
+        TaskRequest,
+        verbose_name=_("request"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="due_date_change",
+    )
+    is_late = models.BooleanField(_("late request"), default=False)
+
+    class Meta:
+        verbose_name = _("due-date change")
+        verbose_name_plural = _("due-date changes")
+        ordering = ["-effective_at", "-id"]
+        indexes = [models.Index(fields=["task", "-effective_at", "-id"], name="duechange_task_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.task.code}: {self.old_due_date} → {self.new_due_date}"
+
+
+class ReviewDecision(models.TextChoices):
+    CONFIRM = "confirm", _("Confirmed")
+    RETURN = "return", _("Returned")
+
+
+class CompletionReview(models.Model):
+    """The decision on a reported completion: confirmed, or returned with a reason.
+    One per completing journal entry, so two reviewers cannot both decide."""
+
+    task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.PROTECT, related_name="reviews")
+    update = models.OneToOneField(
+        ProgressUpdate, verbose_name=_("completion"), on_delete=models.PROTECT, related_name="review"
+    )
+    decision = models.CharField(_("decision"), max_length=16, choices=ReviewDecision.choices)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reviewer"), on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+    comment = models.TextField(_("comment"), blank=True, max_length=4000)
+
+    class Meta:
+        verbose_name = _("completion review")
+        verbose_name_plural = _("completion reviews")
+        ordering = ["-decided_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(decision__in=ReviewDecision.values), name="review_decision_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task.code}: {self.decision}"
 
 
 class JournalAuditEntry(models.Model):

@@ -13,7 +13,9 @@ that span a row or the file:
 - status and progress are never written to the task: a difference becomes a
   journal entry through `tasks.services.task_record_progress`, written only
   for superusers or for users who may record progress on that task (staff
-  and heads of its lead or a coordinating unit), otherwise a row error.
+  and heads of its lead unit, under the process rules of issue 11: no hold
+  or cancellation without an approved request, evidence for a completion),
+  otherwise a row error.
 """
 
 import re
@@ -477,7 +479,7 @@ class TaskResource(resources.ModelResource):
             raise ValidationError(
                 _(
                     "You may not record the status or progress of task %(code)s: only superusers and staff of its"
-                    " lead or coordinating units may. Leave its status and progress cells as they are."
+                    " lead unit may. Leave its status and progress cells as they are."
                 )
                 % {"code": task.code}
             ) from None

@@ -18,6 +18,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    DateField,
     DateTimeField,
     Exists,
     F,
@@ -36,9 +37,20 @@ from django.db.models.functions import Coalesce, TruncDate, TruncWeek
 from django.utils import timezone
 
 from units.models import Unit
-from units.selectors import user_unit_ids
+from units.selectors import user_is_leadership, user_unit_ids
 
-from .models import OPEN_STATUSES, ProgressUpdate, Status, Task, TaskCoordination, WorkPlan
+from .models import (
+    OPEN_STATUSES,
+    CompletionReview,
+    DueDateChange,
+    ProgressUpdate,
+    RequestState,
+    Status,
+    Task,
+    TaskCoordination,
+    TaskRequest,
+    WorkPlan,
+)
 
 # The four-way classification used by Vietnamese government reports, plus
 # cancelled tasks, which stand outside it.
@@ -62,6 +74,9 @@ COUNT_KEYS = (
     "cancelled",
     "at_risk",
     "stale",
+    "extended",
+    "awaiting_confirmation",
+    "pending_requests",
 )
 # Stale applies to work that should be moving; a task on hold is paused on purpose.
 STALE_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS)
@@ -102,12 +117,12 @@ class DaysBetween(Func):
         return f"CAST(ROUND(julianday({lhs}) - julianday({rhs})) AS INTEGER)", (*lhs_params, *rhs_params)
 
 
-def expected_progress(*, as_of: date):
+def expected_progress(*, as_of: date, due: str = "due_date"):
     """The elapsed share of the task's start-to-due period, in percent (0-100)."""
     elapsed = DaysBetween(Value(as_of), F("start_date"))
-    span = DaysBetween(F("due_date"), F("start_date"))
+    span = DaysBetween(F(due), F("start_date"))
     return Case(
-        When(due_date__lte=as_of, then=Value(100.0)),
+        When(**{f"{due}__lte": as_of}, then=Value(100.0)),
         When(start_date__gte=as_of, then=Value(0.0)),
         default=Value(100.0) * elapsed / span,
         output_field=FloatField(),
@@ -118,21 +133,26 @@ def task_annotate_as_of(qs: QuerySet[Task], *, as_of: date | None = None) -> Que
     """Annotate each task with its state as of the end of `as_of` (default today).
 
     Adds: `s_status`, `s_progress`, `s_last_update`, `s_completed_at`,
-    `s_expected` (expected progress), `s_state` (one of FOUR_WAY_STATES or
-    "cancelled"), and booleans `s_overdue`, `s_at_risk`, `s_stale`.
+    `s_due_date` (the due date in force), `s_expected` (expected progress),
+    `s_state` (one of FOUR_WAY_STATES or "cancelled"), and booleans
+    `s_overdue`, `s_at_risk`, `s_stale`, `s_extended` (due date moved by
+    then), `s_pending_request`, `s_awaiting_confirmation`.
 
     Rules: no update by then means not started; a completed task was completed
-    when its final run of "completed" updates began; an open task is overdue
-    when its due date is before `as_of`; at risk when open and its progress is
-    more than AT_RISK_MARGIN points below the expected progress; stale when
-    not started or in progress and not updated for STALE_AFTER_DAYS days.
+    when its final run of "completed" updates began; the due date in force on
+    `as_of` is the one set by the latest due-date change effective by the end
+    of that day; an open task is overdue when that date is before `as_of`; at
+    risk when open and its progress is more than AT_RISK_MARGIN points below
+    the expected progress; stale when not started or in progress and not
+    updated for STALE_AFTER_DAYS days.
     """
     today = local_today()
     as_of = as_of or today
     qs = _annotate_latest_state(qs, as_of=as_of, today=today)
+    qs = _annotate_process_state(qs, as_of=as_of, today=today)
     return qs.annotate(
         s_completed_on=TruncDate("s_completed_at", tzinfo=local_tz()),
-        s_expected=expected_progress(as_of=as_of),
+        s_expected=expected_progress(as_of=as_of, due="s_due_date"),
     ).annotate(**_state_and_flags(as_of=as_of))
 
 
@@ -157,21 +177,71 @@ def _annotate_latest_state(qs: QuerySet[Task], *, as_of: date, today: date) -> Q
     )
 
 
+def _annotate_process_state(qs: QuerySet[Task], *, as_of: date, today: date) -> QuerySet[Task]:
+    """`s_due_date` (in force), `s_extended`, `s_pending_request` and `s_confirmed` as of `as_of`."""
+    completions = ProgressUpdate.objects.filter(task=OuterRef("pk"), status=Status.COMPLETED).exclude(
+        previous_status=Status.COMPLETED
+    )
+    if as_of >= today:
+        return qs.annotate(
+            s_due_date=F("due_date"),
+            s_extended=Exists(DueDateChange.objects.filter(task=OuterRef("pk"))),
+            s_pending_request=Exists(TaskRequest.objects.filter(task=OuterRef("pk"), state=RequestState.PENDING)),
+            s_completion_id=Subquery(completions.order_by("-recorded_at", "-id").values("pk")[:1]),
+            s_confirmed=Exists(CompletionReview.objects.filter(update_id=OuterRef("s_completion_id"))),
+        )
+    cutoff = cutoff_for(as_of)
+    changes = DueDateChange.objects.filter(task=OuterRef("pk"))
+    run_starts = completions.filter(recorded_at__lt=cutoff).order_by("-recorded_at", "-id")
+    return qs.annotate(
+        # The due date in force: set by the latest change effective by the
+        # end of `as_of`; before any change, the original one.
+        s_due_date=Coalesce(
+            Subquery(
+                changes.filter(effective_at__lt=cutoff).order_by("-effective_at", "-id").values("new_due_date")[:1]
+            ),
+            Subquery(changes.order_by("effective_at", "id").values("old_due_date")[:1]),
+            F("due_date"),
+            output_field=DateField(),
+        ),
+        s_extended=Exists(changes.filter(effective_at__lt=cutoff)),
+        s_pending_request=Exists(
+            TaskRequest.objects.filter(task=OuterRef("pk"), requested_at__lt=cutoff).filter(
+                Q(state=RequestState.PENDING) | Q(decided_at__gte=cutoff)
+            )
+        ),
+        s_completion_id=Subquery(run_starts.values("pk")[:1]),
+        s_confirmed=Exists(
+            CompletionReview.objects.filter(update_id=OuterRef("s_completion_id"), decided_at__lt=cutoff)
+        ),
+    )
+
+
 def _state_and_flags(*, as_of: date) -> dict:
-    """`s_state` and the booleans `s_overdue`, `s_at_risk`, `s_stale`, from the latest state."""
+    """`s_state` and the booleans `s_overdue`, `s_at_risk`, `s_stale`,
+    `s_awaiting_confirmation`, from the latest state and the due date in force."""
     open_q = Q(s_status__in=OPEN_STATUSES)
     stale_since = day_start(as_of - timedelta(days=settings.STALE_AFTER_DAYS - 1))
     return {
         "s_state": Case(
-            When(Q(s_status=Status.COMPLETED, s_completed_on__lte=F("due_date")), then=Value(STATE_COMPLETED_ON_TIME)),
+            When(
+                Q(s_status=Status.COMPLETED, s_completed_on__lte=F("s_due_date")), then=Value(STATE_COMPLETED_ON_TIME)
+            ),
             When(s_status=Status.COMPLETED, then=Value(STATE_COMPLETED_LATE)),
             When(s_status=Status.CANCELLED, then=Value(STATE_CANCELLED)),
-            When(due_date__lt=as_of, then=Value(STATE_OPEN_OVERDUE)),
+            When(s_due_date__lt=as_of, then=Value(STATE_OPEN_OVERDUE)),
             default=Value(STATE_OPEN_WITHIN_DEADLINE),
             output_field=CharField(),
         ),
         "s_overdue": Case(
-            When(open_q & Q(due_date__lt=as_of), then=Value(True)), default=Value(False), output_field=BooleanField()
+            When(open_q & Q(s_due_date__lt=as_of), then=Value(True)), default=Value(False), output_field=BooleanField()
+        ),
+        # A reported completion counts at once; until a decider confirms it, it
+        # awaits confirmation (a return reopens the task through the journal).
+        "s_awaiting_confirmation": Case(
+            When(Q(s_status=Status.COMPLETED, s_confirmed=False), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
         ),
         "s_at_risk": Case(
             When(open_q & Q(s_expected__gt=F("s_progress") + settings.AT_RISK_MARGIN), then=Value(True)),
@@ -202,6 +272,9 @@ def count_aggregates() -> dict:
         aggregates[str(status)] = Count("pk", filter=Q(s_status=status))
     aggregates["at_risk"] = Count("pk", filter=Q(s_at_risk=True))
     aggregates["stale"] = Count("pk", filter=Q(s_stale=True))
+    aggregates["extended"] = Count("pk", filter=Q(s_extended=True))
+    aggregates["awaiting_confirmation"] = Count("pk", filter=Q(s_awaiting_confirmation=True))
+    aggregates["pending_requests"] = Count("pk", filter=Q(s_pending_request=True))
     aggregates["average_progress"] = Avg("s_progress", filter=~Q(s_status=Status.CANCELLED))
     return aggregates
 
@@ -278,7 +351,8 @@ def plan_burnup(*, plan: WorkPlan, until: date, tasks: QuerySet[Task] | None = N
     """Week by week through the plan: tasks completed, tasks due and average progress.
 
     Built from the journal's stored deltas (previous_status/previous_progress)
-    summed per week in the database: two queries whatever the data size.
+    summed per week in the database; "due" counts each task against the due
+    date in force at the end of that week. Four queries whatever the data size.
     """
     base = tasks if tasks is not None else Task.objects.filter(plan=plan)
     first_monday, _ = week_bounds(plan.start_date)
@@ -287,7 +361,14 @@ def plan_burnup(*, plan: WorkPlan, until: date, tasks: QuerySet[Task] | None = N
         return []
 
     by_week = _burnup_deltas_by_week(tasks=base, until=last_day)
-    due_rows = base.order_by().annotate(week=TruncWeek("due_date")).values("week").annotate(n=Count("pk"))
+    moved = _due_date_changes_by_task(tasks=base)
+    due_rows = (
+        base.order_by()
+        .exclude(pk__in=list(moved))
+        .annotate(week=TruncWeek("due_date"))
+        .values("week")
+        .annotate(n=Count("pk"))
+    )
     due_by_week = {_as_date(row["week"]): row["n"] for row in due_rows}
     total = base.count() if tasks is not None else Task.objects.filter(plan=plan).count()
 
@@ -302,6 +383,9 @@ def plan_burnup(*, plan: WorkPlan, until: date, tasks: QuerySet[Task] | None = N
             cancelled_n += row["cancelled_delta"] or 0
             progress_sum += row["progress_delta"] or 0
         due += due_by_week.get(monday, 0)
+        sunday = monday + timedelta(days=6)
+        cutoff = cutoff_for(min(sunday, last_day))
+        moved_due = sum(_due_in_force(original, changes, cutoff) <= sunday for original, changes in moved.values())
         active = total - cancelled_n
         iso = monday.isocalendar()
         weeks.append(
@@ -310,7 +394,7 @@ def plan_burnup(*, plan: WorkPlan, until: date, tasks: QuerySet[Task] | None = N
                 "start": monday.isoformat(),
                 "end": (monday + timedelta(days=6)).isoformat(),
                 "completed": completed,
-                "due": due,
+                "due": due + moved_due,
                 "average_progress": round(progress_sum / active, 1) if active else 0.0,
             }
         )
@@ -360,6 +444,27 @@ def _burnup_deltas_by_week(*, tasks: QuerySet[Task], until: date) -> dict[date, 
         .order_by("week")
     )
     return {_as_date(row["week"]): row for row in deltas}
+
+
+def _due_date_changes_by_task(*, tasks: QuerySet[Task]) -> dict[int, tuple[date, list]]:
+    """Tasks whose due date moved: their original date and their changes
+    (effective time, new date), oldest first. Few rows; one query."""
+    moved: dict[int, tuple[date, list]] = {}
+    for task_id, old, new, effective in (
+        DueDateChange.objects.filter(task__in=tasks.values("pk"))
+        .order_by("task_id", "effective_at", "id")
+        .values_list("task_id", "old_due_date", "new_due_date", "effective_at")
+    ):
+        moved.setdefault(task_id, (old, []))[1].append((effective, new))
+    return moved
+
+
+def _due_in_force(original: date, changes: list, cutoff: datetime) -> date:
+    due = original
+    for effective, new in changes:
+        if effective < cutoff:
+            due = new
+    return due
 
 
 def _as_date(value) -> date:
@@ -413,8 +518,32 @@ def plan_units_not_updated(*, plan: WorkPlan, start: date, end: date) -> QuerySe
 # --- permissions and lists -----------------------------------------------
 
 
+def user_can_decide(user) -> bool:
+    """Who confirms completions and decides requests: the permission
+    `tasks.decide_request` (Leadership by default, assignable in the admin)."""
+    return bool(user.is_authenticated and user.has_perm("tasks.decide_request"))
+
+
 def task_user_can_record_progress(*, user, task: Task) -> bool:
-    """Staff and heads of the lead unit or of a coordinating unit may post updates."""
+    """Staff and heads of the lead unit record status and progress; nobody else."""
+    return task.lead_unit_id in user_unit_ids(user)
+
+
+def task_user_contributing_units(*, user, task: Task) -> list[Unit]:
+    """The coordinating units of the task the user belongs to (they may post contributions)."""
+    unit_ids = user_unit_ids(user)
+    if not unit_ids:
+        return []
+    return list(Unit.objects.filter(pk__in=unit_ids, coordinations__task_id=task.pk).order_by("sort_order", "code"))
+
+
+def task_user_can_read_attachments(*, user, task: Task) -> bool:
+    """Attachments are the units' working documents: members of the lead and
+    coordinating units, Leadership, admins and deciders read them."""
+    if not user.is_authenticated:
+        return False
+    if user_is_leadership(user) or user_can_decide(user):
+        return True
     unit_ids = user_unit_ids(user)
     if not unit_ids:
         return False
@@ -424,20 +553,16 @@ def task_user_can_record_progress(*, user, task: Task) -> bool:
 
 
 def task_annotate_can_update(qs: QuerySet[Task], *, user) -> QuerySet[Task]:
-    """Adds `can_update` to every row in the same query (for lists)."""
+    """Adds `can_update` (lead unit) and `can_contribute` (coordinating unit) to every row, in the same query."""
     unit_ids = list(user_unit_ids(user))
     if not unit_ids:
-        return qs.annotate(can_update=Value(False, output_field=BooleanField()))
-    return qs.annotate(
-        can_update=Case(
-            When(lead_unit_id__in=unit_ids, then=Value(True)),
-            When(
-                Exists(TaskCoordination.objects.filter(task=OuterRef("pk"), unit_id__in=unit_ids)),
-                then=Value(True),
-            ),
-            default=Value(False),
-            output_field=BooleanField(),
+        return qs.annotate(
+            can_update=Value(False, output_field=BooleanField()),
+            can_contribute=Value(False, output_field=BooleanField()),
         )
+    return qs.annotate(
+        can_update=Case(When(lead_unit_id__in=unit_ids, then=Value(True)), default=Value(False)),
+        can_contribute=Exists(TaskCoordination.objects.filter(task=OuterRef("pk"), unit_id__in=unit_ids)),
     )
 
 
@@ -567,3 +692,130 @@ def task_field_history(*, task: Task, limit: int = FIELD_HISTORY_LIMIT) -> list[
             }
         )
     return entries
+
+
+# --- the accountable process: timeline, requests, evidence --------------------
+
+
+def task_attachments(*, task: Task) -> list:
+    from .models import Attachment
+
+    return list(Attachment.objects.filter(task=task).select_related("uploaded_by").order_by("-uploaded_at", "-id"))
+
+
+def task_due_date_changes(*, task: Task) -> list[DueDateChange]:
+    """The due-date journal of a task, oldest first (one query)."""
+    return list(
+        DueDateChange.objects.filter(task=task).select_related("decided_by", "request").order_by("effective_at", "id")
+    )
+
+
+def task_pending_requests(*, task: Task) -> list[TaskRequest]:
+    return list(
+        TaskRequest.objects.filter(task=task, state=RequestState.PENDING)
+        .select_related("requested_by", "unit")
+        .order_by("requested_at", "id")
+    )
+
+
+def task_completion_awaiting(*, task: Task) -> ProgressUpdate | None:
+    """The journal entry of the task's current completion if nobody confirmed it yet (one query)."""
+    if task.status != Status.COMPLETED:
+        return None
+    entry = (
+        ProgressUpdate.objects.filter(task=task, status=Status.COMPLETED)
+        .exclude(previous_status=Status.COMPLETED)
+        .annotate(reviewed=Exists(CompletionReview.objects.filter(update=OuterRef("pk"))))
+        .select_related("author")
+        .order_by("-recorded_at", "-id")
+        .first()
+    )
+    return entry if entry is not None and not entry.reviewed else None
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    when: datetime
+    kind: str  # update | contribution | request | decision | review
+    obj: object
+
+
+def task_timeline_events(*, task: Task, updates: list[ProgressUpdate], before: int | None, last_page: bool) -> list:
+    """The page's progress updates merged with the contributions, requests,
+    decisions and completion reviews that fall in the same stretch of time
+    (from the page's oldest update up to the previous page's oldest one),
+    newest first. A fixed number of queries whatever the journal's length."""
+    from django.db.models import Prefetch
+
+    from .models import Attachment, Contribution
+
+    upper = None
+    if before is not None:
+        upper = ProgressUpdate.objects.filter(task=task, pk=before).values_list("recorded_at", flat=True).first()
+    lower = None if last_page or not updates else updates[-1].recorded_at
+
+    def window(field: str) -> Q:
+        condition = Q()
+        if upper is not None:
+            condition &= Q(**{f"{field}__lt": upper})
+        if lower is not None:
+            condition &= Q(**{f"{field}__gte": lower})
+        return condition
+
+    files = Prefetch("attachments", queryset=Attachment.objects.order_by("uploaded_at", "id"))
+    update_ids = [update.pk for update in updates]
+    update_files: dict[int, list] = {}
+    for attachment in Attachment.objects.filter(update_id__in=update_ids).order_by("uploaded_at", "id"):
+        update_files.setdefault(attachment.update_id, []).append(attachment)
+    events = []
+    for update in updates:
+        update.files = update_files.get(update.pk, [])
+        events.append(TimelineEvent(update.recorded_at, "update", update))
+    contributions = (
+        Contribution.objects.filter(Q(task=task) & window("created_at"))
+        .select_related("author", "unit")
+        .prefetch_related(files)
+    )
+    events += [TimelineEvent(c.created_at, "contribution", c) for c in contributions]
+    requests = TaskRequest.objects.filter(task=task).select_related("requested_by", "decided_by", "unit")
+    events += [TimelineEvent(r.requested_at, "request", r) for r in requests.filter(window("requested_at"))]
+    events += [
+        TimelineEvent(r.decided_at, "decision", r)
+        for r in requests.filter(Q(decided_at__isnull=False) & window("decided_at"))
+    ]
+    reviews = CompletionReview.objects.filter(Q(task=task) & window("decided_at")).select_related("reviewer")
+    events += [TimelineEvent(r.decided_at, "review", r) for r in reviews]
+    order = {"update": 0, "decision": 1, "review": 2, "request": 3, "contribution": 4}
+    events.sort(key=lambda e: (e.when, -order[e.kind]), reverse=True)
+    return events
+
+
+def request_list_visible_to(*, user, state: str = "", kind: str = "", unit: Unit | None = None):
+    """The request queue. Deciders see every request, pending first; unit
+    members see their units' requests; anyone else sees none (None)."""
+    qs = TaskRequest.objects.select_related("task", "task__plan", "unit", "requested_by", "decided_by")
+    if not user_can_decide(user):
+        unit_ids = user_unit_ids(user)
+        if not unit_ids:
+            return None
+        qs = qs.filter(unit_id__in=unit_ids)
+    if state:
+        qs = qs.filter(state=state)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if unit is not None:
+        qs = qs.filter(unit=unit)
+    pending_first = Case(When(state=RequestState.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return qs.annotate(pending_first=pending_first).order_by("pending_first", "requested_at", "id")
+
+
+def attachment_get_for_download(*, pk: int, user):
+    """The attachment if the user may read it; raises Attachment.DoesNotExist or PermissionDenied."""
+    from django.core.exceptions import PermissionDenied
+
+    from .models import Attachment
+
+    attachment = Attachment.objects.select_related("task").get(pk=pk)
+    if not task_user_can_read_attachments(user=user, task=attachment.task):
+        raise PermissionDenied
+    return attachment

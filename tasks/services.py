@@ -13,6 +13,7 @@ from units.models import Unit
 
 from .models import (
     STATUSES_NEEDING_REASON,
+    Attachment,
     JournalAuditEntry,
     ProgressUpdate,
     Status,
@@ -23,6 +24,9 @@ from .models import (
 from .selectors import task_user_can_record_progress
 
 NOTE_MAX_LENGTH = 4000
+OUTPUT_REF_MAX_LENGTH = 255
+# Statuses only an approved request sets (tasks.services.request_decide).
+STATUSES_BY_DECISION = (Status.ON_HOLD, Status.CANCELLED)
 # Clock skew allowed between the web servers and the database.
 _FUTURE_TOLERANCE = timedelta(minutes=5)
 
@@ -78,6 +82,36 @@ def _validate_update(*, task: Task, status: str, progress: int, note: str, recor
     return note
 
 
+def _check_process_rules(*, task: Task, status: str, output_ref: str, has_files: bool, by_person: bool) -> None:
+    """Issue 11's rules for a person's own update (`by_person`); for the
+    system paths (import by a superuser, decisions) only the length check."""
+    if not by_person:
+        if len(output_ref) > OUTPUT_REF_MAX_LENGTH:
+            raise ValidationError({"output_ref": [_("The output reference is too long.")]})
+        return
+    errors: dict[str, list[str]] = {}
+    if task.status == Status.CANCELLED:
+        errors["status"] = [_("The task is cancelled: it takes no more updates.")]
+    elif status in STATUSES_BY_DECISION and status != task.status:
+        errors["status"] = [
+            _("A task is put on hold or cancelled only by an approved request: send a request to Leadership.")
+        ]
+    if len(output_ref) > OUTPUT_REF_MAX_LENGTH:
+        errors["output_ref"] = [_("The output reference is too long.")]
+    elif (
+        status == Status.COMPLETED
+        and task.status != Status.COMPLETED
+        and not output_ref
+        and not has_files
+        and not Attachment.objects.filter(task=task).exists()
+    ):
+        errors["output_ref"] = [
+            _("A completion needs evidence: attach the output or give its reference (number and date of the document).")
+        ]
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def task_record_progress(
     *,
@@ -89,21 +123,21 @@ def task_record_progress(
     expected_version: int | None = None,
     recorded_at: datetime | None = None,
     check_permission: bool = True,
+    output_ref: str = "",
+    files=(),
 ) -> ProgressUpdate:
     """Append a progress update and move the task to its new state, atomically.
 
     Guarantees: the task's status, progress, completed_at and last_update_at
     equal the new latest update; `version` goes up by one; nothing is written
-    on any refusal.
-
-    Raises PermissionDenied (author not in the lead or a coordinating unit),
-    TaskVersionConflict (expected_version is stale: someone else updated the
-    task meanwhile) and ValidationError (keyed by form field).
+    on any refusal. With `check_permission` (a person's own update) only the
+    lead unit records and the process rules apply (`_check_process_rules`).
+    Raises PermissionDenied (author not in the lead unit), TaskVersionConflict
+    (stale expected_version: someone updated meanwhile), ValidationError (by field).
     """
     if check_permission and not task_user_can_record_progress(user=author, task=task):
-        raise PermissionDenied(_("Only staff of the lead or a coordinating unit can update this task."))
-    # Lock the row so two writers queue; the version check below then tells
-    # the second one it is stale instead of silently overwriting.
+        raise PermissionDenied(_("Only staff of the lead unit can update this task."))
+    # Lock the row so two writers queue; the version check tells the second it is stale.
     current = Task.objects.select_for_update().get(pk=task.pk)
     if expected_version is not None and current.version != expected_version:
         raise TaskVersionConflict(current)
@@ -116,7 +150,10 @@ def task_record_progress(
         recorded_at=recorded_at,
         latest_at=current.last_update_at,
     )
-
+    output_ref, files = (output_ref or "").strip(), [file for file in files if file]
+    _check_process_rules(
+        task=current, status=status, output_ref=output_ref, has_files=bool(files), by_person=check_permission
+    )
     update = ProgressUpdate.objects.create(
         task=current,
         author=author,
@@ -124,9 +161,12 @@ def task_record_progress(
         status=status,
         progress=progress,
         note=note,
+        output_ref=output_ref,
         previous_status=current.status,
         previous_progress=current.progress,
     )
+    for file in files:  # evidence given in the same form
+        attachment_create(task=current, uploaded_by=author, file=file, update=update, check_permission=False)
     completed_at = _task_move(task=current, status=status, progress=progress, recorded_at=recorded_at)
     # Last, so the plan row (shared by every task of the plan) stays locked only until the commit.
     plan_figures_changed(plan_id=current.plan_id)
@@ -390,3 +430,385 @@ def tasks_reassign_lead_unit(*, tasks: QuerySet[Task], unit: Unit, reason: str, 
         task.save()
         count += 1
     return count
+
+
+# --- the accountable process: evidence, contributions, reviews, requests -------
+
+
+class DecisionConflict(Exception):
+    """Someone else decided (or withdrew) first. Carries the current object."""
+
+    def __init__(self, obj):
+        super().__init__(f"{obj!r} was decided meanwhile")
+        self.obj = obj
+
+
+def _clean_text(value: str, *, field: str, required_message: str, max_length: int = NOTE_MAX_LENGTH) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: [required_message]})
+    if len(value) > max_length:
+        raise ValidationError(
+            {
+                field: [
+                    _("The text is too long (%(length)d characters; at most %(max)d).")
+                    % {"length": len(value), "max": max_length}
+                ]
+            }
+        )
+    return value
+
+
+def attachment_create(
+    *, task: Task, uploaded_by, file, update=None, contribution=None, check_permission: bool = True
+) -> Attachment:
+    """Store one uploaded file on a task under a random name.
+
+    The type is decided by the file's content (PDF, DOCX, XLSX, ODT, JPG,
+    PNG), and the name's extension must agree with it; at most
+    settings.ATTACHMENT_MAX_BYTES. Raises PermissionDenied (not a member of
+    the lead or a coordinating unit) and ValidationError (key `file`).
+    """
+    from .selectors import task_user_contributing_units
+
+    if check_permission and not (
+        task_user_can_record_progress(user=uploaded_by, task=task)
+        or task_user_contributing_units(user=uploaded_by, task=task)
+    ):
+        raise PermissionDenied(_("Only staff of the lead or a coordinating unit can attach files to this task."))
+    name, size, kind = _checked_file(file)
+    attachment = Attachment(
+        task=task,
+        original_name=name,
+        content_type=kind.content_type,
+        size=size,
+        uploaded_by=uploaded_by,
+        update=update,
+        contribution=contribution,
+    )
+    # The file is written before the row points at it: a failure leaves at
+    # worst an unused file under a random name, never a row without its file.
+    attachment.file.save(name, file, save=False)
+    try:
+        attachment.save()
+    except Exception:
+        attachment.file.storage.delete(attachment.file.name)
+        raise
+    return attachment
+
+
+def _checked_file(file):
+    """The file's name, size and type (by content), or ValidationError (key `file`)."""
+    from django.conf import settings
+
+    from .attachments import ALLOWED_EXTENSIONS, extension_of, sniff_file_type
+
+    name = (getattr(file, "name", "") or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:255]
+    size = getattr(file, "size", None) or 0
+    if not name or size == 0:
+        raise ValidationError({"file": [_("The file is empty.")]})
+    if size > settings.ATTACHMENT_MAX_BYTES:
+        raise ValidationError(
+            {
+                "file": [
+                    _("The file is too large (at most %(max)d MB).") % {"max": settings.ATTACHMENT_MAX_BYTES // 2**20}
+                ]
+            }
+        )
+    kind = sniff_file_type(file)
+    if kind is None or extension_of(name) not in kind.extensions:
+        types = ", ".join(ext.lstrip(".").upper() for ext in ALLOWED_EXTENSIONS)
+        raise ValidationError(
+            {
+                "file": [
+                    _("“%(name)s” is not an accepted file: only %(types)s, and the content must match the name.")
+                    % {"name": name, "types": types}
+                ]
+            }
+        )
+    return name, size, kind
+
+
+@transaction.atomic
+def contribution_create(*, task: Task, author, note: str, files=(), at: datetime | None = None):
+    """A coordinating unit's contribution: a note (and files) in the task's
+    timeline. Never changes the task's status, progress or version.
+
+    Raises PermissionDenied (author not in a coordinating unit of the task)
+    and ValidationError (keys `note`, `file`).
+    """
+    from .models import Contribution
+    from .selectors import task_user_contributing_units
+
+    units = task_user_contributing_units(user=author, task=task)
+    if not units:
+        raise PermissionDenied(_("Only staff of a coordinating unit can post a contribution to this task."))
+    note = _clean_text(note, field="note", required_message=_("Write what your unit contributed."))
+    contribution = Contribution.objects.create(
+        task=task, author=author, unit=units[0], note=note, created_at=at or timezone.now()
+    )
+    for file in files:
+        if file:
+            attachment_create(
+                task=task, uploaded_by=author, file=file, contribution=contribution, check_permission=False
+            )
+    return contribution
+
+
+def _completion_entry(task: Task) -> ProgressUpdate | None:
+    """The journal entry that began the task's current run of "completed"."""
+    if task.status != Status.COMPLETED:
+        return None
+    return (
+        ProgressUpdate.objects.filter(task=task, status=Status.COMPLETED)
+        .exclude(previous_status=Status.COMPLETED)
+        .order_by("-recorded_at", "-id")
+        .first()
+    )
+
+
+@transaction.atomic
+def completion_review(*, task: Task, reviewer, decision: str, comment: str = "", at: datetime | None = None):
+    """Confirm a reported completion, or return it with a reason.
+
+    A return reopens the task through the journal: a new entry by the
+    reviewer, status in progress, the progress before the completion, so
+    figures as of earlier days still show it completed then.
+
+    Raises PermissionDenied (no `tasks.decide_request`), DecisionConflict
+    (nothing awaits confirmation any more: decided or reopened meanwhile) and
+    ValidationError (keys `decision`, `comment`).
+    """
+    from .models import CompletionReview, ReviewDecision
+    from .selectors import user_can_decide
+
+    if not user_can_decide(reviewer):
+        raise PermissionDenied(_("Only a person allowed to decide requests can confirm or return a completion."))
+    if decision not in ReviewDecision.values:
+        raise ValidationError({"decision": [_("Choose to confirm or to return.")]})
+    if decision == ReviewDecision.RETURN:
+        comment = _clean_text(comment, field="comment", required_message=_("Say why the completion is returned."))
+    else:
+        comment = (comment or "").strip()[:NOTE_MAX_LENGTH]
+    current = Task.objects.select_for_update().get(pk=task.pk)
+    entry = _completion_entry(current)
+    if entry is None or CompletionReview.objects.filter(update=entry).exists():
+        raise DecisionConflict(current)
+    at = at or timezone.now()
+    review = CompletionReview.objects.create(
+        task=current, update=entry, decision=decision, reviewer=reviewer, comment=comment, decided_at=at
+    )
+    plan_figures_changed(plan_id=current.plan_id)  # awaiting confirmation is a dashboard figure
+    if decision == ReviewDecision.RETURN:
+        task_record_progress(
+            task=current,
+            author=reviewer,
+            status=Status.IN_PROGRESS,
+            progress=entry.previous_progress if entry.previous_progress < 100 else 95,
+            note=_("Completion returned: %(reason)s") % {"reason": comment},
+            recorded_at=at,
+            check_permission=False,
+        )
+        task.refresh_from_db()
+    return review
+
+
+def _parse_day(value):
+    from datetime import date
+
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(str(value).strip(), fmt).date()
+        except ValueError:
+            continue
+    raise ValidationError({"proposed_due_date": [_("Enter a date as YYYY-MM-DD or dd/mm/yyyy.")]})
+
+
+@transaction.atomic
+def request_create(
+    *, task: Task, requester, kind: str, reason: str, proposed_due_date=None, at: datetime | None = None
+):
+    """The lead unit asks for an extension, a hold or a cancellation.
+
+    At most one pending request per task and kind (a database constraint).
+    Raises PermissionDenied (not in the lead unit) and ValidationError (keys
+    `kind`, `reason`, `proposed_due_date`).
+    """
+    from django.db import IntegrityError
+
+    from .models import RequestKind, RequestState, TaskRequest
+
+    if not task_user_can_record_progress(user=requester, task=task):
+        raise PermissionDenied(_("Only staff of the lead unit can send a request for this task."))
+    if kind not in RequestKind.values:
+        raise ValidationError({"kind": [_("Choose what you ask for.")]})
+    reason = _clean_text(reason, field="reason", required_message=_("Give the reason for the request."))
+    current = Task.objects.select_for_update().get(pk=task.pk)
+    proposed = _parse_day(proposed_due_date) if kind == RequestKind.EXTENSION else None
+    errors: dict[str, list[str]] = {}
+    if kind == RequestKind.EXTENSION:
+        if proposed is None:
+            errors["proposed_due_date"] = [_("Give the due date you propose.")]
+        elif proposed <= current.due_date:
+            errors["proposed_due_date"] = [_("The proposed due date must be after the current one.")]
+    if current.status in (Status.COMPLETED, Status.CANCELLED):
+        errors.setdefault("kind", []).append(_("The task is completed or cancelled: there is nothing to ask for."))
+    elif kind == RequestKind.ON_HOLD and current.status == Status.ON_HOLD:
+        errors.setdefault("kind", []).append(_("The task is already on hold."))
+    if TaskRequest.objects.filter(task=current, kind=kind, state=RequestState.PENDING).exists():
+        errors.setdefault("kind", []).append(_("This task already has a pending request of this kind."))
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            created = TaskRequest.objects.create(
+                task=current,
+                kind=kind,
+                unit=current.lead_unit,
+                reason=reason,
+                proposed_due_date=proposed,
+                requested_by=requester,
+                requested_at=at or timezone.now(),
+            )
+    except IntegrityError:  # a second request raced past the check above
+        raise ValidationError({"kind": [_("This task already has a pending request of this kind.")]}) from None
+    plan_figures_changed(plan_id=current.plan_id)  # pending requests are a dashboard figure
+    return created
+
+
+def _lock_pending(request_pk: int):
+    from .models import RequestState, TaskRequest
+
+    locked = TaskRequest.objects.select_for_update().select_related("task", "requested_by").get(pk=request_pk)
+    if locked.state != RequestState.PENDING:
+        raise DecisionConflict(locked)
+    return locked
+
+
+def _person(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+@transaction.atomic
+def request_decide(
+    *,
+    task_request,
+    decider,
+    decision: str,
+    due_date=None,
+    document_ref: str = "",
+    comment: str = "",
+    at: datetime | None = None,
+):
+    """Approve or reject a pending request, atomically.
+
+    An approved extension moves the task's due date from now on and writes a
+    row of the due-date journal (marked late when the old due date had already
+    passed); an approved hold or cancellation writes the journal entry,
+    authored by the decider, with the reason and the requester in the note.
+    `at` (default now) is when the decision takes effect (the demo history
+    gives past times). Two deciders at once: the second gets DecisionConflict
+    (the row is locked and its state re-read). Raises PermissionDenied and
+    ValidationError (keys `decision`, `due_date`, `document_ref`, `comment`).
+    """
+    from .models import RequestKind, RequestState
+    from .selectors import user_can_decide
+
+    if not user_can_decide(decider):
+        raise PermissionDenied(_("Only a person allowed to decide requests can decide this request."))
+    document_ref, comment = _clean_decision(decision=decision, document_ref=document_ref, comment=comment)
+    req = _lock_pending(task_request.pk)
+    task = Task.objects.select_for_update().get(pk=req.task_id)
+    now = at or timezone.now()
+    req.decided_by, req.decided_at = decider, now
+    req.decision_comment, req.document_ref = comment, document_ref
+    if decision == "reject":
+        req.state = RequestState.REJECTED
+    elif req.kind == RequestKind.EXTENSION:
+        _approve_extension(req=req, task=task, decider=decider, due_date=due_date, now=now)
+        req.state = RequestState.APPROVED
+    else:
+        _approve_status_change(req=req, task=task, decider=decider, now=now)
+        req.state = RequestState.APPROVED
+    req.save()
+    plan_figures_changed(plan_id=task.plan_id)
+    return req
+
+
+def _clean_decision(*, decision: str, document_ref: str, comment: str) -> tuple[str, str]:
+    if decision not in ("approve", "reject"):
+        raise ValidationError({"decision": [_("Choose to approve or to reject.")]})
+    document_ref = (document_ref or "").strip()
+    comment = (comment or "").strip()
+    if len(document_ref) > OUTPUT_REF_MAX_LENGTH:
+        raise ValidationError({"document_ref": [_("The document reference is too long.")]})
+    if len(comment) > NOTE_MAX_LENGTH:
+        raise ValidationError({"comment": [_("The comment is too long.")]})
+    if decision == "reject" and not comment:
+        raise ValidationError({"comment": [_("Say why the request is rejected.")]})
+    return document_ref, comment
+
+
+def _approve_extension(*, req, task: Task, decider, due_date, now: datetime) -> None:
+    """Move the locked task's due date and write the due-date journal row."""
+    from .models import DueDateChange
+
+    new_due = _parse_day(due_date) if due_date not in (None, "") else req.proposed_due_date
+    if new_due is None or new_due <= task.due_date or new_due < task.start_date:
+        raise ValidationError({"due_date": [_("The new due date must be after the current one.")]})
+    req.decided_due_date = new_due
+    req.is_late = timezone.localdate(now) > task.due_date
+    DueDateChange.objects.create(
+        task=task,
+        old_due_date=task.due_date,
+        new_due_date=new_due,
+        effective_at=now,
+        decided_by=decider,
+        document_ref=req.document_ref,
+        request=req,
+        is_late=req.is_late,
+    )
+    Task.objects.filter(pk=task.pk).update(due_date=new_due, version=task.version + 1, updated_at=timezone.now())
+
+
+def _approve_status_change(*, req, task: Task, decider, now: datetime) -> None:
+    """Write the hold or cancellation into the journal, authored by the decider."""
+    from .models import RequestKind
+
+    if task.status in (Status.COMPLETED, Status.CANCELLED) or (
+        req.kind == RequestKind.ON_HOLD and task.status == Status.ON_HOLD
+    ):
+        raise ValidationError({"decision": [_("The task's status no longer allows this request.")]})
+    note = _("Request of %(person)s approved: %(reason)s") % {"person": _person(req.requested_by), "reason": req.reason}
+    if req.document_ref:
+        note += f" ({req.document_ref})"
+    task_record_progress(
+        task=task,
+        author=decider,
+        status=Status.ON_HOLD if req.kind == RequestKind.ON_HOLD else Status.CANCELLED,
+        progress=task.progress,
+        note=note[:NOTE_MAX_LENGTH],
+        recorded_at=max(now, task.last_update_at or now),
+        check_permission=False,
+    )
+
+
+@transaction.atomic
+def request_withdraw(*, task_request, user):
+    """The requesting unit takes back a pending request.
+    Raises PermissionDenied (not in the requesting unit) and DecisionConflict."""
+    from .models import RequestState
+    from .selectors import user_unit_ids
+
+    if task_request.unit_id not in user_unit_ids(user):
+        raise PermissionDenied(_("Only the requesting unit can withdraw this request."))
+    req = _lock_pending(task_request.pk)
+    req.state = RequestState.WITHDRAWN
+    req.decided_by, req.decided_at = user, timezone.now()
+    req.save()
+    plan_figures_changed(plan_id=req.task.plan_id)
+    return req

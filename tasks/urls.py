@@ -12,4 +12,12 @@ urlpatterns = [
     path("tasks/export.csv", views.task_export_csv, name="export-csv"),
     path("tasks/<int:pk>/", views.task_detail, name="detail"),
     path("tasks/<int:pk>/updates/", views.task_update_create, name="update-create"),
+    path("tasks/<int:pk>/contributions/", views.contribution_create, name="contribution-create"),
+    path("tasks/<int:pk>/attachments/", views.attachment_create, name="attachment-create"),
+    path("tasks/<int:pk>/confirm/", views.completion_confirm, name="completion-confirm"),
+    path("tasks/<int:pk>/requests/", views.request_create, name="request-create"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment-download"),
+    path("requests/", views.request_list, name="requests"),
+    path("requests/<int:pk>/decide/", views.request_decide, name="request-decide"),
+    path("requests/<int:pk>/withdraw/", views.request_withdraw, name="request-withdraw"),
 ]

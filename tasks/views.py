@@ -10,28 +10,48 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Q
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from units.selectors import user_is_leadership, user_unit_ids
 
-from . import exports
+from . import exports, services
 from .filters import TaskFilter
-from .forms import ProgressUpdateForm
-from .models import Task, TaskCoordination
+from .forms import (
+    CompletionReviewForm,
+    ContributionForm,
+    ProgressUpdateForm,
+    RequestDecisionForm,
+    RequestFilterForm,
+    TaskRequestForm,
+)
+from .models import Attachment, Task, TaskCoordination, TaskRequest
 from .selectors import (
+    attachment_get_for_download,
+    local_today,
+    request_list_visible_to,
     task_annotate_as_of,
+    task_attachments,
+    task_completion_awaiting,
+    task_due_date_changes,
     task_field_history,
     task_get_detail,
     task_latest_update,
     task_list_base,
+    task_pending_requests,
     task_subtask_rollup,
+    task_timeline_events,
     task_timeline_page,
+    task_user_can_read_attachments,
     task_user_can_record_progress,
+    task_user_contributing_units,
+    user_can_decide,
 )
 from .services import TaskVersionConflict, task_record_progress
 
@@ -57,6 +77,7 @@ def _render_list(request, *, queryset, mine: bool):
         "query_without_page": query,
         "export_query": "&".join(part for part in (query, "mine=1" if mine else "") if part),
         "inline_updates": filterset.as_of_is_today,
+        "can_decide": user_can_decide(request.user),
         "flag_filters": [(name, filterset.form.fields[name].label) for name in TaskFilter.FLAG_PARAMS],
         "flags_on": [name for name in TaskFilter.FLAG_PARAMS if request.GET.get(name) == "1"],
         "hidden_params": TaskFilter.HIDDEN_PARAMS,
@@ -103,20 +124,43 @@ def _before_param(request) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def _render_detail(request, task: Task, *, form=None, conflict=None, status=200):
-    can_update = task_user_can_record_progress(user=request.user, task=task)
-    updates, next_before = task_timeline_page(task=task, before=_before_param(request))
+def _render_detail(request, task: Task, *, form=None, conflict=None, status=200, **forms):
+    """The detail page, with the action each person may take: the lead unit
+    records progress and sends requests; coordinating units contribute;
+    deciders confirm completions and decide requests."""
+    user = request.user
+    can_update = task_user_can_record_progress(user=user, task=task)
+    contributing_units = task_user_contributing_units(user=user, task=task)
+    can_decide = user_can_decide(user)
+    before = _before_param(request)
+    updates, next_before = task_timeline_page(task=task, before=before)
+    pending = task_pending_requests(task=task)
+    can_read_files = task_user_can_read_attachments(user=user, task=task)
     context = {
         "task": task,
         "coordinations": task.coordinations.all(),
         "subtasks": task.subtasks.all(),
         "rollup": task_subtask_rollup(task=task),
-        "updates": updates,
+        "events": task_timeline_events(task=task, updates=updates, before=before, last_page=next_before is None),
         "next_before": next_before,
-        "timeline_is_first_page": _before_param(request) is None,
+        "timeline_is_first_page": before is None,
         "field_history": task_field_history(task=task),
+        "due_date_changes": task_due_date_changes(task=task),
+        "pending_requests": pending,
+        "awaiting": task_completion_awaiting(task=task),
+        "attachments": task_attachments(task=task) if can_read_files else None,
+        "can_read_files": can_read_files,
         "can_update": can_update,
+        "can_decide": can_decide,
+        "contributing_units": contributing_units,
+        "user_unit_ids": user_unit_ids(user),
         "form": (form or ProgressUpdateForm(task=task)) if can_update else None,
+        "request_form": forms.get("request_form") or (TaskRequestForm() if can_update else None),
+        "contribution_form": forms.get("contribution_form") or (ContributionForm() if contributing_units else None),
+        "review_form": forms.get("review_form") or (CompletionReviewForm() if can_decide else None),
+        "decision_form": forms.get("decision_form") or (RequestDecisionForm() if can_decide else None),
+        "decision_request_id": forms.get("decision_request_id"),
+        "attachment_errors": forms.get("attachment_errors"),
         "conflict": conflict,
     }
     return render(request, "tasks/task_detail.html", context, status=status)
@@ -136,6 +180,7 @@ def _row_task(request, pk: int) -> Task:
 def _render_row(request, pk: int, *, form=None, conflict=None, saved=False, status=200):
     context = {"task": _row_task(request, pk), "form": form, "conflict": conflict, "saved": saved}
     context["inline_updates"] = True
+    context["can_decide"] = user_can_decide(request.user)
     return render(request, "tasks/partials/task_row.html", context, status=status)
 
 
@@ -148,7 +193,7 @@ def task_update_create(request, pk: int):
     GET (htmx only) gives the row with the inline form opened or closed."""
     task = _get_task(pk)
     if not task_user_can_record_progress(user=request.user, task=task):
-        raise PermissionDenied(_("Only staff of the lead or a coordinating unit can update this task."))
+        raise PermissionDenied(_("Only staff of the lead unit can update this task."))
     if request.method == "GET":
         if not request.htmx:
             return redirect(reverse("tasks:detail", args=[task.pk]) + "#update")
@@ -167,6 +212,8 @@ def task_update_create(request, pk: int):
                 progress=data["progress"],
                 note=data["note"],
                 expected_version=data["version"],
+                output_ref=data["output_ref"],
+                files=request.FILES.getlist("file"),
             )
         except TaskVersionConflict as exc:
             conflict = {"task": exc.task, "update": task_latest_update(task=exc.task)}
@@ -212,3 +259,226 @@ def task_export_xlsx(request):
 def task_export_csv(request):
     filterset, rows = _export_rows(request, queryset=task_list_base(user=request.user))
     return exports.csv_response(rows, filterset=filterset)
+
+
+# --- the accountable process ---------------------------------------------------
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def _back_to(request, fallback: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
+        return target
+    return fallback
+
+
+def _detail_url(task: Task, anchor: str = "") -> str:
+    return reverse("tasks:detail", args=[task.pk]) + (f"#{anchor}" if anchor else "")
+
+
+@login_required
+@require_POST
+def contribution_create(request, pk: int):
+    task = _get_task(pk)
+    if not task_user_contributing_units(user=request.user, task=task):
+        raise PermissionDenied(_("Only staff of a coordinating unit can post a contribution to this task."))
+    form = ContributionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.contribution_create(
+                task=task, author=request.user, note=form.cleaned_data["note"], files=request.FILES.getlist("file")
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Contribution posted."))
+            return redirect(_detail_url(task, "timeline"))
+    return _render_detail(request, task, contribution_form=form.flag_errors(), status=422)
+
+
+@login_required
+@require_POST
+def attachment_create(request, pk: int):
+    task = _get_task(pk)
+    if not (
+        task_user_can_record_progress(user=request.user, task=task)
+        or task_user_contributing_units(user=request.user, task=task)
+    ):
+        raise PermissionDenied(_("Only staff of the lead or a coordinating unit can attach files to this task."))
+    files = request.FILES.getlist("file")
+    errors = []
+    if not files:
+        errors.append(_("Choose a file."))
+    try:
+        with transaction.atomic():
+            for file in files:
+                services.attachment_create(task=task, uploaded_by=request.user, file=file)
+    except ValidationError as exc:
+        errors += [message for messages_ in exc.message_dict.values() for message in messages_]
+    if errors:
+        return _render_detail(request, task, attachment_errors=errors, status=422)
+    messages.success(request, _("File attached."))
+    return redirect(_detail_url(task, "attachments"))
+
+
+@login_required
+@require_GET
+def attachment_download(request, pk: int):
+    """Files are never served from MEDIA_URL: every download checks who may read the task."""
+    try:
+        attachment = attachment_get_for_download(pk=pk, user=request.user)
+    except Attachment.DoesNotExist:
+        raise Http404(_("No such file.")) from None
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def completion_confirm(request, pk: int):
+    task = _get_task(pk)
+    if not user_can_decide(request.user):
+        raise PermissionDenied(_("Only a person allowed to decide requests can confirm or return a completion."))
+    form = CompletionReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            review = services.completion_review(
+                task=task,
+                reviewer=request.user,
+                decision=form.cleaned_data["decision"],
+                comment=form.cleaned_data["comment"],
+            )
+        except services.DecisionConflict:
+            messages.warning(request, _("Someone else already decided on this completion; here is the task as it is."))
+            return _render_detail(request, _get_task(pk), status=409)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            done = _("Completion confirmed.") if review.decision == "confirm" else _("Completion returned.")
+            messages.success(request, done)
+            return redirect(_back_to(request, _detail_url(task)))
+    return _render_detail(request, task, review_form=form.flag_errors(), status=422)
+
+
+@login_required
+@require_POST
+def request_create(request, pk: int):
+    task = _get_task(pk)
+    if not task_user_can_record_progress(user=request.user, task=task):
+        raise PermissionDenied(_("Only staff of the lead unit can send a request for this task."))
+    form = TaskRequestForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.request_create(
+                task=task,
+                requester=request.user,
+                kind=data["kind"],
+                reason=data["reason"],
+                proposed_due_date=data["proposed_due_date"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Request sent to Leadership."))
+            return redirect(_detail_url(task, "requests"))
+    return _render_detail(request, task, request_form=form.flag_errors(), status=422)
+
+
+def _get_request(pk: int) -> TaskRequest:
+    try:
+        return TaskRequest.objects.select_related("task").get(pk=pk)
+    except TaskRequest.DoesNotExist:
+        raise Http404(_("No such request.")) from None
+
+
+@login_required
+@require_POST
+def request_decide(request, pk: int):
+    task_request = _get_request(pk)
+    if not user_can_decide(request.user):
+        raise PermissionDenied(_("Only a person allowed to decide requests can decide this request."))
+    form = RequestDecisionForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.request_decide(
+                task_request=task_request,
+                decider=request.user,
+                decision=data["decision"],
+                due_date=data["due_date"],
+                document_ref=data["document_ref"],
+                comment=data["comment"],
+            )
+        except services.DecisionConflict:
+            messages.warning(request, _("Someone else already decided on this request; here is the task as it is."))
+            return _render_detail(request, _get_task(task_request.task_id), status=409)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            label = _("Request approved.") if data["decision"] == "approve" else _("Request rejected.")
+            messages.success(request, label)
+            return redirect(_back_to(request, reverse("tasks:requests")))
+    return _render_detail(
+        request,
+        _get_task(task_request.task_id),
+        decision_form=form.flag_errors(),
+        decision_request_id=task_request.pk,
+        status=422,
+    )
+
+
+@login_required
+@require_POST
+def request_withdraw(request, pk: int):
+    task_request = _get_request(pk)
+    try:
+        services.request_withdraw(task_request=task_request, user=request.user)
+    except services.DecisionConflict:
+        messages.warning(request, _("The request was already decided or withdrawn."))
+        return _render_detail(request, _get_task(task_request.task_id), status=409)
+    messages.success(request, _("Request withdrawn."))
+    return redirect(_detail_url(task_request.task, "requests"))
+
+
+@login_required
+@require_GET
+def request_list(request):
+    """The request queue: deciders see every request, pending first; unit
+    members see their units' requests; anyone else is refused."""
+    filters = RequestFilterForm(request.GET)
+    data = filters.cleaned_data if filters.is_valid() else {}
+    rows = request_list_visible_to(
+        user=request.user, state=data.get("state", ""), kind=data.get("kind", ""), unit=data.get("unit")
+    )
+    if rows is None:
+        raise PermissionDenied(_("Only unit members and deciders see requests."))
+    page_obj = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "filters": filters,
+        "page_obj": page_obj,
+        "rows": page_obj.object_list,
+        "can_decide": user_can_decide(request.user),
+        "decision_form": RequestDecisionForm(),
+        "today": local_today(),
+        "user_unit_ids": user_unit_ids(request.user),
+        "query_without_page": _query_without_page(request),
+    }
+    return render(request, "tasks/request_list.html", context)
+
+
+def _query_without_page(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()

@@ -363,6 +363,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 AT_RISK_MARGIN = 15
 # A task with no update for this many days is "stale".
 STALE_AFTER_DAYS = 14
+# Attachments on tasks (evidence): largest file accepted, in bytes.
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 DEMO_PASSWORD_DEFAULT = "ChangeMe-2020"
 
 LOGGING = {

@@ -25,7 +25,20 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from reports.models import ReminderLog
 from reports.services import weekly_report_build
-from tasks.models import Field, JournalAuditEntry, ProgressUpdate, Status, Task, TaskCoordination, WorkPlan
+from tasks.models import (
+    Attachment,
+    CompletionReview,
+    Contribution,
+    DueDateChange,
+    Field,
+    JournalAuditEntry,
+    ProgressUpdate,
+    Status,
+    Task,
+    TaskCoordination,
+    TaskRequest,
+    WorkPlan,
+)
 from tasks.services import task_record_progress
 from units.models import Membership, Unit
 
@@ -77,7 +90,25 @@ PORTAL = {
     "tasks:export-csv": (signed_in(200), signed_in(405)),
     "tasks:detail": (signed_in(200), signed_in(405)),
     # GET without htmx sends members to the detail page's form; an empty POST is a 422.
-    "tasks:update-create": (members_only(REDIRECT, 403), members_only(422, 403)),
+    # Issue 11: only the lead unit records progress; a coordinating unit posts contributions.
+    "tasks:update-create": (
+        signed_in(403, lead_staff=REDIRECT, head=REDIRECT),
+        signed_in(403, lead_staff=422, head=422),
+    ),
+    # The accountable process (issue 11). Empty POSTs: the form with its errors, nothing written.
+    # Contributions: coordinating units only; the lead unit records progress instead.
+    "tasks:contribution-create": (signed_in(405), signed_in(403, coord_staff=422)),
+    "tasks:attachment-create": (signed_in(405), members_only(422, 403)),
+    # Attachments are the units' working documents: the task's units, Leadership, admins and deciders.
+    "tasks:attachment-download": (signed_in(200, other_staff=403), signed_in(405)),
+    # Deciders (tasks.decide_request: Leadership, superusers) confirm completions and decide requests.
+    "tasks:completion-confirm": (signed_in(405), signed_in(403, leadership=422, superuser=422)),
+    "tasks:request-create": (signed_in(405), signed_in(403, lead_staff=422, head=422)),
+    "tasks:requests": (signed_in(200, staff_admin=403), signed_in(405)),
+    "tasks:request-decide": (signed_in(405), signed_in(403, leadership=422, superuser=422)),
+    # The requesting unit withdraws (no data needed): the lead unit's staff first, so its head
+    # then finds the request already withdrawn.
+    "tasks:request-withdraw": (signed_in(405), signed_in(403, lead_staff=REDIRECT, head=409)),
     "reports:dashboard": (signed_in(200), signed_in(405)),
     "reports:dashboard-data": (signed_in(200), signed_in(405)),
     "reports:timeline": (signed_in(200), signed_in(405)),
@@ -160,6 +191,12 @@ ADMIN_MODELS = {
     "tasks.taskcoordination": "view",
     "tasks.progressupdate": "view",
     "tasks.journalauditentry": "none",
+    # The accountable process (issue 11): read-only, written only through tasks.services.
+    "tasks.taskrequest": "none",
+    "tasks.duedatechange": "none",
+    "tasks.completionreview": "none",
+    "tasks.contribution": "none",
+    "tasks.attachment": "none",
     "reports.weeklyreport": "view",
     "reports.reminderlog": "none",
     "reports.outboxmessage": "none",
@@ -168,11 +205,19 @@ ADMIN_MODELS = {
     "axes.accesslog": "none",
     "axes.accessfailurelog": "none",
 }
+PROCESS_MODELS = (
+    "tasks.taskrequest",
+    "tasks.duedatechange",
+    "tasks.completionreview",
+    "tasks.contribution",
+    "tasks.attachment",
+)
 # Views a ModelAdmin refuses even to a superuser (has_*_permission returns False); read-only
 # models show their change page but refuse its POST.
 NEVER = {
     ("tasks.journalauditentry", "add"),
     ("tasks.journalauditentry", "delete"),
+    *((model, view) for model in PROCESS_MODELS for view in ("add", "delete")),
     ("reports.weeklyreport", "add"),
     ("reports.reminderlog", "add"),
     ("reports.outboxmessage", "add"),
@@ -180,7 +225,7 @@ NEVER = {
     ("axes.accesslog", "add"),
     ("axes.accessfailurelog", "add"),
 }
-READ_ONLY = {"tasks.journalauditentry", "reports.reminderlog", "reports.outboxmessage"}
+READ_ONLY = {"tasks.journalauditentry", "reports.reminderlog", "reports.outboxmessage", *PROCESS_MODELS}
 # A change page whose every field is read-only: its POST saves nothing and returns to the list.
 NOTHING_TO_EDIT = {"reports.weeklyreport", "axes.accessattempt", "axes.accesslog", "axes.accessfailurelog"}
 # A superuser's delete page for these is sent back: the object is in use (see units.admin).
@@ -315,6 +360,7 @@ def world(settings, tmp_path):
         check_permission=False,
     )
     report = weekly_report_build(plan=plan, iso_year=2020, iso_week=26)
+    process = _process_objects(task=task, update=update, units=units, users=users)
     objects = {
         "auth.group": Group.objects.get(name="Leadership"),
         "auth.user": users["lead_staff"],
@@ -330,6 +376,7 @@ def world(settings, tmp_path):
         "tasks.journalauditentry": JournalAuditEntry.objects.create(
             action="deleted", task=task, task_code=task.code, update_id=999, actor_username="root"
         ),
+        **process,
         "reports.weeklyreport": report,
         "reports.reminderlog": ReminderLog.objects.create(
             unit=units["VU-A"], iso_year=2020, iso_week=26, sent_at=_at(date(2020, 6, 26))
@@ -364,6 +411,46 @@ def world(settings, tmp_path):
     return {"users": users, "task": task, "report": report, "unit": units["VU-A"], "objects": objects}
 
 
+def _process_objects(*, task, update, units, users) -> dict:
+    """One row of each model of the accountable process (issue 11), on VU-A's task."""
+    from django.core.files.base import ContentFile
+
+    attachment = Attachment(
+        task=task,
+        original_name="bien-ban.pdf",
+        content_type="application/pdf",
+        size=15,
+        uploaded_by=users["lead_staff"],
+    )
+    attachment.file.save("bien-ban.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=True)
+    return {
+        "tasks.taskrequest": TaskRequest.objects.create(
+            task=task,
+            kind="extension",
+            unit=units["VU-A"],
+            reason="Chờ ý kiến góp ý",
+            proposed_due_date=date(2020, 8, 31),
+            requested_by=users["lead_staff"],
+            requested_at=_at(date(2020, 6, 24)),
+        ),
+        "tasks.duedatechange": DueDateChange.objects.create(
+            task=task,
+            old_due_date=date(2020, 7, 15),
+            new_due_date=date(2020, 7, 31),
+            effective_at=_at(date(2020, 6, 10)),
+            decided_by=users["leadership"],
+            document_ref="CV 12/TĐC-VP",
+        ),
+        "tasks.completionreview": CompletionReview.objects.create(
+            task=task, update=update, decision="return", reviewer=users["leadership"], comment="Thiếu biên bản"
+        ),
+        "tasks.contribution": Contribution.objects.create(
+            task=task, author=users["coord_staff"], unit=units["VU-B"], note="Góp ý dự thảo"
+        ),
+        "tasks.attachment": attachment,
+    }
+
+
 def _url(route: str, name: str | None, world) -> str:
     """A concrete URL for the pattern, pointing at VU-A's objects."""
     task, objects = world["task"], world["objects"]
@@ -383,6 +470,13 @@ def _url(route: str, name: str | None, world) -> str:
     kwargs = {
         "tasks:detail": {"pk": task.pk},
         "tasks:update-create": {"pk": task.pk},
+        "tasks:contribution-create": {"pk": task.pk},
+        "tasks:attachment-create": {"pk": task.pk},
+        "tasks:completion-confirm": {"pk": task.pk},
+        "tasks:request-create": {"pk": task.pk},
+        "tasks:attachment-download": {"pk": objects["tasks.attachment"].pk},
+        "tasks:request-decide": {"pk": objects["tasks.taskrequest"].pk},
+        "tasks:request-withdraw": {"pk": objects["tasks.taskrequest"].pk},
         "reports:detail": {"year": 2020, "week": 26},
         "reports:xlsx": {"year": 2020, "week": 26},
         "reports:pdf": {"year": 2020, "week": 26},
@@ -449,6 +543,9 @@ def test_every_routed_url_answers_each_role_as_the_matrix_says(world):
     # Then every answer is the expected one; other units' staff never write to VU-A's task
     assert not wrong, f"{len(wrong)} unexpected answers:\n" + "\n".join(wrong)
     assert seen[("tasks:update-create", "other_staff", "POST")] == 403
+    assert seen[("tasks:update-create", "coord_staff", "POST")] == 403
+    assert seen[("tasks:contribution-create", "other_staff", "POST")] == 403
+    assert seen[("tasks:attachment-download", "other_staff", "GET")] == 403
     assert ProgressUpdate.objects.count() == 1
     assert Task.objects.get().version == 2
 

@@ -26,6 +26,9 @@ SAME_MEANING = {
     "Please correct the error below.": "Vui lòng sửa các lỗi dưới đây.",  # Django's lacks the plural form
     "Page not found": "Không tìm thấy trang",  # Django: "Không tìm thấy trang nào"
     "Server error": "Lỗi hệ thống",  # Django: "Lỗi máy chủ"
+    "File": "Tệp",  # an attachment's file; Django leaves it in English
+    "content type": "loại nội dung",  # an attachment's type; Django: "kiểu nội dung"
+    "Filter": "Lọc",  # the request queue's button; Django: "Bộ lọc" (the admin's side panel)
     "Date/time": "Ngày giờ",  # Django: "Ngày/giờ"
     "None": "Không có",  # Django: "Không"
     "active": "đang hoạt động",  # Django: "Kích hoạt" (activated)

@@ -4,10 +4,20 @@ codes as translated labels. Shared by the web page, the PDF and the e-mails."""
 from datetime import date, datetime
 
 from plan_portal.text import strip_bidi_controls_deep
-from tasks.labels import ACTIVITY_LABELS, COUNT_LABELS, field_label, state_label, status_label
+from tasks.labels import ACTIVITY_LABELS, COUNT_LABELS, field_label, request_kind_label, state_label, status_label
 
 FOUR_WAY = ("completed_on_time", "completed_late", "open_within_deadline", "open_overdue")
-OTHER_COUNTS = ("not_started", "in_progress", "on_hold", "cancelled", "at_risk", "stale")
+OTHER_COUNTS = (
+    "not_started",
+    "in_progress",
+    "on_hold",
+    "cancelled",
+    "at_risk",
+    "stale",
+    "extended",
+    "awaiting_confirmation",
+    "pending_requests",
+)
 
 
 def _date(value):
@@ -77,6 +87,17 @@ def report_context(snapshot: dict, *, changes: dict | None = None, unit_code: st
         "units_not_updated": snapshot["units_not_updated"],
         # No "tasks": the page, PDF and e-mail never list every task (the XLSX reads
         # snapshot["tasks"] itself); converting 4,600 of them cost most of a page view.
+        # Reports built before the process sections existed have none.
+        "extensions": [
+            {**row, "old_due_date": _date(row["old_due_date"]), "new_due_date": _date(row["new_due_date"])}
+            for row in snapshot.get("extensions", [])
+        ],
+        "pending_requests": [
+            {**row, "requested_at": _datetime(row["requested_at"]), "kind_label": request_kind_label(row["kind"])}
+            for row in snapshot.get("pending_requests", [])
+        ],
+        "awaiting_confirmation": [_task(t) for t in snapshot.get("awaiting_confirmation", [])],
+        "returned": [{**row, "decided_at": _datetime(row["decided_at"])} for row in snapshot.get("returned", [])],
     }
     if unit_code:
         ctx["unit_section"] = unit_section(ctx, unit_code)

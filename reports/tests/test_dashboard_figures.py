@@ -30,6 +30,9 @@ def test_headline_counts_as_of_june_30_match_the_hand_count(plan_2020):
         "cancelled": 1,  # T6
         "at_risk": 3,  # T4, T5, T7
         "stale": 3,  # T4, T5, T8
+        "extended": 0,
+        "awaiting_confirmation": 3,  # T1, T2, T9: completions nobody confirmed yet
+        "pending_requests": 0,
     }
     # (100 + 100 + 60 + 30 + 0 + 20 + 40 + 100) / 8, cancelled T6 left out
     assert data["average_progress"] == 56.2

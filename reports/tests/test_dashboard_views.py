@@ -24,6 +24,9 @@ COUNT_KEYS = {
     "cancelled",
     "at_risk",
     "stale",
+    "extended",
+    "awaiting_confirmation",
+    "pending_requests",
 }
 
 

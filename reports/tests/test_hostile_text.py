@@ -66,9 +66,10 @@ def test_the_largest_allowed_note_keeps_the_weekly_pdf_small_and_fast(world, set
     report = weekly_report_build(plan=world["plan"], iso_year=2020, iso_week=26)
     elapsed = time.monotonic() - started
 
-    # Then the PDF keeps its two pages, takes seconds at most, and links to the full note in the portal
+    # Then the PDF stays short (two pages, three with issue 11's sections: extensions, requests,
+    # completions awaiting confirmation), takes seconds at most, and links to the full note in the portal
     reader = _pdf(report)
-    assert len(reader.pages) == 2
+    assert len(reader.pages) <= 3
     assert elapsed < 10, f"building the report took {elapsed:.1f} s"
     # In the status changes table and in the notable notes (a link may span two lines: two areas).
     links = _links(reader)

@@ -35,6 +35,9 @@ def test_snapshot_holds_the_week_figures_from_the_journal(world):
         "cancelled": 0,
         "at_risk": 2,
         "stale": 3,
+        "extended": 0,
+        "awaiting_confirmation": 1,
+        "pending_requests": 0,
     }
     assert snap["average_progress"] == 40.0
     assert snap["activity"] == {"completed": 1, "status_changes": 2, "tasks_updated": 2, "updates": 2}

@@ -314,7 +314,9 @@ def _write_journal(rows, *, total: int, progress: tqdm) -> None:
         writer = csv.writer(buffer)
         for row in rows:
             # Columns added later (with a Python default) are filled from the model.
-            writer.writerow([row[f.attname] if f.attname in row else f.get_default() for f in fields])
+            values = (row[f.attname] if f.attname in row else f.get_default() for f in fields)
+            # NULL is spelt \N, so an empty string (e.g. output_ref's default) stays an empty string.
+            writer.writerow([r"\N" if value is None else value for value in values])
             pending += 1
             if pending == BATCH:
                 _copy(cursor, table, columns, buffer)
@@ -327,7 +329,7 @@ def _write_journal(rows, *, total: int, progress: tqdm) -> None:
 
 def _copy(cursor, table: str, columns: str, buffer: io.StringIO) -> None:
     buffer.seek(0)
-    cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)", buffer)
+    cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer)
 
 
 def seed_scale(*, scale: int, password: str, show_progress: bool = True) -> dict:

@@ -80,3 +80,13 @@ def highlight(text, query) -> str:
         position = end
     parts.append(escape(text[position:]))
     return mark_safe("".join(parts))
+
+
+@register.filter
+def age_in_days(moment, today) -> int:
+    """Whole days from a datetime (local day) to `today`."""
+    from django.utils import timezone
+
+    if not moment or not today:
+        return 0
+    return max((today - timezone.localdate(moment)).days, 0)

@@ -33,7 +33,7 @@ def plan_tasks(db):
     staff = member(tc, username="vu-tc", first_name="Phạm Thu", last_name="Trang")
     member(tc, Membership.Role.HEAD, username="vu-tc-head")
     titles = [
-        ("NV-2020-01", "Xây dựng Đề án nâng cao năng lực đo lường quốc gia", dl, date(2020, 10, 31)),
+        ("NV-2020-01", "Xây dựng Đề án nâng cao năng lực đo lường quốc gia", tc, date(2020, 10, 31)),
         (
             "NV-2020-02",
             "Rà soát, chuyển đổi tiêu chuẩn quốc gia (TCVN) phù hợp tiêu chuẩn quốc tế",
@@ -48,7 +48,7 @@ def plan_tasks(db):
         TaskFactory(code=code, title=title, lead_unit=unit, start_date=date(2020, 1, 15), due_date=due)
         for code, title, unit, due in titles
     ]
-    tasks[0].coordinations.create(unit=tc)
+    tasks[0].coordinations.create(unit=dl)
     return tasks, staff
 
 

@@ -60,8 +60,12 @@ def test_detail_shows_every_field_and_the_units(detail, client):
 def test_subtasks_and_the_parent_roll_up(detail, client):
     task, subs, author = detail
     task_record_progress(task=subs[0], author=author, status=Status.IN_PROGRESS, progress=40, note="a")
-    task_record_progress(task=subs[1], author=author, status=Status.COMPLETED, progress=100, note="b")
-    task_record_progress(task=subs[2], author=author, status=Status.CANCELLED, progress=0, note="không cần nữa")
+    task_record_progress(
+        task=subs[1], author=author, status=Status.COMPLETED, progress=100, note="b", output_ref="QĐ 1/QĐ-TĐC"
+    )
+    task_record_progress(
+        task=subs[2], author=author, status=Status.CANCELLED, progress=0, note="không cần nữa", check_permission=False
+    )
 
     html = client.get(reverse("tasks:detail", args=[task.pk])).content.decode()
 

@@ -59,6 +59,10 @@ def test_figures_on_the_due_date(plan_with_history):
         "at_risk": 3,
         # C: last update 15/05, 46 days; E: never updated, started 01/01.
         "stale": 2,
+        # Issue 11: no due date moved; A's completion is not yet confirmed; no request pending.
+        "extended": 0,
+        "awaiting_confirmation": 1,
+        "pending_requests": 0,
     }
     # Mean over tasks not cancelled: (100 + 80 + 40 + 0) / 4
     assert figures.average_progress == 55.0
@@ -116,5 +120,6 @@ def test_week_activity_and_units_without_updates(plan_with_history):
 def test_figures_run_a_fixed_number_of_queries(plan_with_history, django_assert_num_queries):
     with django_assert_num_queries(3):
         plan_figures(plan=plan_with_history, as_of=date(2020, 6, 30))
-    with django_assert_num_queries(3):
+    # The burn-up also reads the due-date journal (issue 11): the planned line follows extensions.
+    with django_assert_num_queries(4):
         plan_burnup(plan=plan_with_history, until=date(2020, 12, 31))

@@ -18,8 +18,8 @@ from tasks.models import ProgressUpdate, Task, TaskCoordination
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 KEYS = [key for key, _label in COLUMNS]
 REFUSED = (
-    "You may not record the status or progress of task {code}: only superusers and staff of its lead or"
-    " coordinating units may. Leave its status and progress cells as they are."
+    "You may not record the status or progress of task {code}: only superusers and staff of its lead unit"
+    " may. Leave its status and progress cells as they are."
 )
 
 
@@ -97,7 +97,7 @@ def test_the_refusal_is_translated(staff_admin):
 
     assert preview.rows[1].errors == [
         "Bạn không được ghi trạng thái hoặc tiến độ của nhiệm vụ NV-02: chỉ quản trị viên cấp cao và cán bộ của"
-        " đơn vị chủ trì hoặc đơn vị phối hợp được ghi. Hãy giữ nguyên ô trạng thái và tiến độ của nhiệm vụ này."
+        " đơn vị chủ trì được ghi. Hãy giữ nguyên ô trạng thái và tiến độ của nhiệm vụ này."
     ]
 
 
@@ -118,7 +118,7 @@ def test_own_units_progress_and_any_plan_fields_are_imported(staff_admin):
     assert (entry.task.code, entry.author, entry.note) == ("NV-01", staff_admin, "Imported from spreadsheet")
 
 
-def test_a_new_task_gets_a_journal_entry_only_where_the_user_lead_or_coordinates(staff_admin):
+def test_a_new_task_gets_a_journal_entry_only_where_the_users_unit_leads(staff_admin):
     before = state()
     rows = exported_rows()
     new = [
@@ -137,16 +137,17 @@ def test_a_new_task_gets_a_journal_entry_only_where_the_user_lead_or_coordinates
         "in_progress",
         10,
     ]
-    refused = xlsx([*rows, new])
-    assert tasks_import_preview(file=io.BytesIO(refused), user=staff_admin).rows[2].errors == [
-        REFUSED.format(code="NV-03")
-    ]
+    # Another unit's task, also when the user's unit only coordinates it (issue 11: only the lead unit records).
+    for refused in (xlsx([*rows, new]), xlsx([*rows, new[:6] + ["VU-TC"] + new[7:]])):
+        assert tasks_import_preview(file=io.BytesIO(refused), user=staff_admin).rows[2].errors == [
+            REFUSED.format(code="NV-03")
+        ]
     assert state() == before
 
-    allowed = xlsx([*rows, new[:6] + ["VU-TC"] + new[7:]])
+    allowed = xlsx([*rows, new[:5] + ["VU-TC"] + new[6:]])
     tasks_import_apply(file=io.BytesIO(allowed), user=staff_admin)
     task = Task.objects.get(code="NV-03")
-    assert (task.lead_unit.code, task.status, task.progress) == ("VU-DL", "in_progress", 10)
+    assert (task.lead_unit.code, task.status, task.progress) == ("VU-TC", "in_progress", 10)
     assert list(ProgressUpdate.objects.values_list("task__code", "author__username")) == [
         ("NV-03", staff_admin.username)
     ]

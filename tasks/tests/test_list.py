@@ -91,6 +91,10 @@ def test_drill_down_rows_equal_the_dashboard_counts(history, client, as_of):
         "cancelled": {"status": "cancelled"},
         "at_risk": {"at_risk": "1"},
         "stale": {"stale": "1"},
+        # Issue 11's figures, with the dashboard's links (reports.dashboard).
+        "extended": {"extended": "1"},
+        "awaiting_confirmation": {"awaiting_confirmation": "1"},
+        "pending_requests": {"pending_request": "1"},
     }
     assert set(params) == set(COUNT_KEYS)
     shown = {

@@ -76,3 +76,23 @@ def test_seed_demo_history_is_true_to_the_invariant_and_covers_every_scenario():
     late = Task.objects.get(code="NV-2020-21")
     assert late.completed_at.date().isoformat() == "2020-08-31"
     assert late.completed_at.date() > late.due_date
+
+    # Told through the accountable process (issue 11).
+    from datetime import date
+
+    from tasks.models import CompletionReview, TaskRequest
+    from tasks.selectors import plan_figures
+
+    completions = ProgressUpdate.objects.filter(status="completed").exclude(previous_status="completed")
+    assert not completions.filter(output_ref="").exists()
+    assert completions.get(task=late).output_ref == "Quyết định số 1322/QĐ-TTg ngày 31/08/2020"
+    extensions = TaskRequest.objects.filter(kind="extension")
+    assert sorted(extensions.values_list("state", flat=True)) == ["approved", "approved", "rejected"]
+    assert all(r.document_ref for r in extensions.filter(state="approved"))
+    covid = TaskRequest.objects.get(task__code="NV-2020-14", kind="on_hold")
+    assert covid.state == "approved" and "COVID-19" in covid.reason
+    assert Task.objects.get(code="NV-2020-14").updates.filter(previous_status="on_hold", status="in_progress").exists()
+    assert TaskRequest.objects.get(task__code="NV-2020-16", kind="cancel").state == "approved"
+    year_end = plan_figures(plan=late.plan, as_of=date(2020, 12, 31)).counts
+    assert year_end["awaiting_confirmation"] == 2
+    assert CompletionReview.objects.filter(decision="return").count() == 1

@@ -60,7 +60,15 @@ def test_recording_progress_moves_the_task_to_the_latest_update(task, staff):
 
 def test_completion_sets_completed_at_at_the_start_of_the_final_completed_run(task, staff):
     first = at(date(2020, 6, 5))
-    task_record_progress(task=task, author=staff, status=Status.COMPLETED, progress=100, note="Xong", recorded_at=first)
+    task_record_progress(
+        task=task,
+        author=staff,
+        status=Status.COMPLETED,
+        progress=100,
+        note="Xong",
+        recorded_at=first,
+        output_ref="QĐ 1",
+    )
     task_record_progress(
         task=task,
         author=staff,
@@ -127,13 +135,14 @@ def test_an_update_cannot_take_effect_before_the_latest_one(task, staff):
     assert _snapshot(task) == before
 
 
-def test_coordinating_staff_may_update_and_other_units_may_not(task, coordinator):
+def test_only_the_lead_unit_records_progress_coordinating_and_other_units_may_not(task, staff, coordinator):
+    task_record_progress(task=task, author=staff, status=Status.IN_PROGRESS, progress=5, note="Bắt đầu")
     helper = member(coordinator, username="vien-tccl")
-    task_record_progress(task=task, author=helper, status=Status.IN_PROGRESS, progress=5, note="Phối hợp")
     outsider = member(UnitFactory(code="VU-DL"), username="vu-dl")
     before = _snapshot(task)
-    with pytest.raises(PermissionDenied):
-        task_record_progress(task=task, author=outsider, status=Status.IN_PROGRESS, progress=90, note="Không được")
+    for person in (helper, outsider):
+        with pytest.raises(PermissionDenied):
+            task_record_progress(task=task, author=person, status=Status.IN_PROGRESS, progress=90, note="Không được")
     assert _snapshot(task) == before
 
 
@@ -150,7 +159,9 @@ def test_undoing_the_latest_update_restores_the_state_it_replaced(task, staff):
     task_record_progress(
         task=task, author=staff, status=Status.IN_PROGRESS, progress=60, note="a", recorded_at=at(date(2020, 5, 29))
     )
-    task_record_progress(task=task, author=staff, status=Status.COMPLETED, progress=100, note="b", recorded_at=done_at)
+    task_record_progress(
+        task=task, author=staff, status=Status.COMPLETED, progress=100, note="b", recorded_at=done_at, output_ref="QĐ 1"
+    )
     last = task_record_progress(
         task=task, author=staff, status=Status.IN_PROGRESS, progress=95, note="c", recorded_at=at(date(2020, 6, 12))
     )

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from plan_portal.tests.factories import MembershipFactory, TaskFactory, UnitFactory, UserFactory
-from tasks.models import ProgressUpdate, Status, Task, WorkPlan
+from tasks.models import ProgressUpdate, Status, Task, TaskCoordination, WorkPlan
 from tasks.services import (
     NOTE_MAX_LENGTH,
     TaskVersionConflict,
@@ -22,6 +22,8 @@ from tasks.services import (
 )
 
 pytestmark = pytest.mark.django_db
+
+EVIDENCE = "QĐ 12/QĐ-TĐC ngày 15/6/2020"  # a completion's evidence (issue 11): the output's reference
 
 
 @pytest.fixture(autouse=True)
@@ -88,8 +90,11 @@ def test_the_service_refuses_each_rule_with_its_own_message_and_writes_nothing(
     assert _journal() == []
 
 
+# The form offers no hold or cancellation (issue 11: they come from an approved request);
+# the hold's reason rule is reached through the form on a task already on hold, below.
 @pytest.mark.parametrize(
-    ("status", "progress", "note", "field", "message"), [rule for rule in RULES if rule[0] != "done"]
+    ("status", "progress", "note", "field", "message"),
+    [rule for rule in RULES if rule[0] not in ("done", Status.ON_HOLD, Status.CANCELLED)],
 )
 def test_the_update_form_shows_the_service_message_next_to_the_field(
     client, task, staff, status, progress, note, field, message
@@ -109,6 +114,50 @@ def test_the_update_form_shows_the_service_message_next_to_the_field(
     assert _state(task) == before
 
 
+@pytest.mark.parametrize("status", [Status.ON_HOLD, Status.CANCELLED])
+def test_the_update_form_refuses_a_hold_or_cancellation_chosen_by_staff(client, task, staff, status):
+    client.force_login(staff)
+    before = _state(task)
+
+    response = client.post(
+        reverse("tasks:update-create", args=[task.pk]),
+        {"status": status, "progress": 20, "note": "Tự dừng", "version": task.version},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 422
+    errors = dict(re.findall(r'data-field="(\w+)">([^<]*)<', response.content.decode()))
+    assert errors == {"status": f"Select a valid choice. {status} is not one of the available choices."}
+    assert _state(task) == before
+
+
+def test_the_update_form_shows_the_reason_rule_on_a_task_kept_on_hold(client, task, staff):
+    held = timezone.now() - timedelta(hours=1)
+    task_record_progress(
+        task=task,
+        author=staff,
+        status=Status.ON_HOLD,
+        progress=20,
+        note="Tạm dừng",
+        recorded_at=held,
+        check_permission=False,
+    )
+    client.force_login(staff)
+    task.refresh_from_db()
+    before = _state(task)
+
+    response = client.post(
+        reverse("tasks:update-create", args=[task.pk]),
+        {"status": Status.ON_HOLD, "progress": 20, "note": "   ", "version": task.version},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 422
+    errors = dict(re.findall(r'data-field="(\w+)">([^<]*)<', response.content.decode()))
+    assert errors == {"note": "Say why the task is on hold or cancelled."}
+    assert _state(task) == before
+
+
 def test_several_broken_rules_are_all_reported_at_once(task, staff):
     errors = _refusal(task=task, author=staff, status=Status.COMPLETED, progress=50, note="")
 
@@ -119,7 +168,10 @@ def test_several_broken_rules_are_all_reported_at_once(task, staff):
 def test_progress_at_both_ends_of_the_range_is_accepted(task, staff, progress):
     status = Status.COMPLETED if progress == 100 else Status.IN_PROGRESS
 
-    task_record_progress(task=task, author=staff, status=status, progress=progress, note="Cập nhật")
+    # A completion needs its evidence (issue 11): the output's reference.
+    task_record_progress(
+        task=task, author=staff, status=status, progress=progress, note="Cập nhật", output_ref=EVIDENCE
+    )
 
     assert _state(task)[:2] == (status, progress)
 
@@ -192,15 +244,19 @@ def test_the_admin_journal_entry_shows_the_service_refusal_of_a_future_date(supe
     assert _journal() == []
 
 
-def test_someone_outside_the_task_units_is_refused_with_the_reason(task):
+def test_someone_outside_the_lead_unit_is_refused_with_the_reason(task):
+    # Issue 11: a coordinating unit posts contributions; only the lead unit records progress.
+    coordinating = UnitFactory(code="VU-PC")
+    TaskCoordination.objects.create(task=task, unit=coordinating)
+    coordinator = MembershipFactory(unit=coordinating, user=UserFactory(username="vu-pc")).user
     outsider = MembershipFactory(unit=UnitFactory(code="VU-DL"), user=UserFactory(username="vu-dl")).user
     nobody = UserFactory(username="no-unit")
     before = _state(task)
 
-    for user in (outsider, nobody):
+    for user in (coordinator, outsider, nobody):
         with pytest.raises(PermissionDenied) as refusal:
             task_record_progress(task=task, author=user, status=Status.IN_PROGRESS, progress=90, note="Không được")
-        assert str(refusal.value) == "Only staff of the lead or a coordinating unit can update this task."
+        assert str(refusal.value) == "Only staff of the lead unit can update this task."
 
     assert _state(task) == before
     assert _journal() == []
@@ -239,7 +295,9 @@ def test_undoing_an_entry_that_is_not_the_latest_is_refused_naming_the_task(task
 
 
 def test_undoing_the_only_entry_puts_the_task_back_to_not_started(task, staff):
-    only = task_record_progress(task=task, author=staff, status=Status.COMPLETED, progress=100, note="Xong")
+    only = task_record_progress(
+        task=task, author=staff, status=Status.COMPLETED, progress=100, note="Xong", output_ref=EVIDENCE
+    )
 
     task = progress_update_undo(update=only)
 
@@ -263,7 +321,9 @@ def test_undoing_a_reopening_restores_the_completion_date_of_the_latest_complete
         (second_run, Status.COMPLETED, 100),
         (now - timedelta(days=5), Status.COMPLETED, 100),
     ):
-        task_record_progress(task=task, author=staff, status=status, progress=progress, note="n", recorded_at=when)
+        task_record_progress(
+            task=task, author=staff, status=status, progress=progress, note="n", recorded_at=when, output_ref=EVIDENCE
+        )
     reopened = task_record_progress(task=task, author=staff, status=Status.IN_PROGRESS, progress=95, note="Mở lại")
 
     task = progress_update_undo(update=reopened)

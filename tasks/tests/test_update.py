@@ -44,7 +44,13 @@ def _post(client, task, htmx=False, **data):
         ({"progress": "-1"}, "progress", "Progress must be a whole number between 0 and 100."),
         ({"progress": "abc"}, "progress", "Progress must be a whole number between 0 and 100."),
         ({"status": "completed", "progress": "90"}, "progress", "A completed task has progress 100%."),
-        ({"status": "on_hold", "note": "   "}, "note", "Say why the task is on hold or cancelled."),
+        # Staff cannot choose a hold (issue 11: an approved request puts a task on hold); the reason
+        # rule on a task kept on hold: tasks/tests/test_service_rules.py.
+        (
+            {"status": "on_hold", "note": "   "},
+            "status",
+            "Select a valid choice. on_hold is not one of the available choices.",
+        ),
         ({"note": ""}, "note", "Write a note on what was done."),
         ({"status": "finished"}, "status", None),
         ({"note": "x" * 4001}, "note", "The note is too long (4001 characters; at most 4000)."),
@@ -67,14 +73,16 @@ def test_invalid_update_is_refused_with_the_error_next_to_the_field_and_nothing_
     assert _state(world.task) == before
 
 
-def test_on_hold_without_a_reason_is_refused_by_the_service_rule(world, staff_client, settings):
+def test_staff_cannot_cancel_directly_they_send_a_request(world, staff_client, settings):
     settings.LANGUAGE_CODE = "en"
     before = _state(world.task)
 
-    response = _post(staff_client, world.task, status="cancelled", note="")
+    response = _post(staff_client, world.task, status="cancelled", note="Không cần nữa")
 
     assert response.status_code == 422
-    assert _field_errors(response) == {"note": "Say why the task is on hold or cancelled."}
+    assert _field_errors(response) == {
+        "status": "Select a valid choice. cancelled is not one of the available choices."
+    }
     assert _state(world.task) == before
 
 
@@ -86,7 +94,14 @@ def test_errors_are_translated_to_vietnamese_by_default(world, staff_client):
 
 
 def test_completed_sets_completed_at_and_redirects_to_the_detail_with_a_message(world, staff_client):
-    response = _post(staff_client, world.task, status="completed", progress="100", note="Đã ban hành TCVN.")
+    response = _post(
+        staff_client,
+        world.task,
+        status="completed",
+        progress="100",
+        note="Đã ban hành TCVN.",
+        output_ref="Quyết định số 1322/QĐ-TTg ngày 31/08/2020",
+    )
 
     assert response.status_code == 302
     task = Task.objects.get(pk=world.task.pk)
@@ -130,7 +145,7 @@ def test_stale_version_with_htmx_answers_the_row_with_the_conflict(world, staff_
     task = world.task
     task_record_progress(
         task=Task.objects.get(pk=task.pk),
-        author=world.users["coord_staff"],
+        author=world.users["head"],
         status="in_progress",
         progress=10,
         note="Phối hợp xong.",

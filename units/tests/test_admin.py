@@ -170,7 +170,7 @@ def test_a_unit_cannot_be_moved_under_its_own_sub_unit(superuser_client):
 def test_admin_creates_a_user_with_unit_role_and_leadership_on_one_screen(superuser_client):
     # Given a unit and the Leadership group
     unit = UnitFactory(code="VU-TC")
-    leadership = Group.objects.create(name="Leadership")
+    leadership, _ = Group.objects.get_or_create(name="Leadership")
     # When the add form is posted with a membership row
     response = superuser_client.post(
         reverse("admin:auth_user_add"),

@@ -2,15 +2,16 @@ import os
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from tasks.demo.history import plan_steps
+from tasks.demo.process import task_actions
 from tasks.demo.scale import BIG_PLAN_YEAR, LARGE, seed_scale
-from tasks.models import Task, WorkPlan
-from tasks.services import task_record_progress
+from tasks.models import RequestState, Task, TaskRequest, WorkPlan
+from tasks.services import completion_review, request_create, request_decide, task_record_progress
 from units.models import Membership, Unit
 from units.services import membership_set
 
@@ -68,6 +69,8 @@ class Command(BaseCommand):
         self._user("admin", password, is_staff=True, is_superuser=True, first_name="Quản trị hệ thống")
         accounts.append(("admin", "superuser"))
         leadership, _ = Group.objects.get_or_create(name=settings.LEADERSHIP_GROUP)
+        # Normally given by migration tasks/0004; granted again in case the group was re-created.
+        leadership.permissions.add(Permission.objects.get(content_type__app_label="tasks", codename="decide_request"))
         lanhdao = self._user("lanhdao", password, first_name="Lãnh đạo Tổng cục")
         lanhdao.groups.add(leadership)
         accounts.append(("lanhdao", "Leadership"))
@@ -81,23 +84,65 @@ class Command(BaseCommand):
         return accounts
 
     def _history(self) -> int:
+        """Each task's year through the process: updates by the lead unit,
+        requests by its head, decisions and reviews by Leadership. Only tasks
+        without any update are written, so a second run changes nothing."""
         User = get_user_model()
         users = {user.username: user for user in User.objects.filter(memberships__isnull=False)}
+        leader = User.objects.get(username="lanhdao")
         written = 0
         tasks = Task.objects.filter(plan__year=2020, updates__isnull=True).select_related("lead_unit")
         for task in tasks.order_by("code"):
-            staff = users.get(task.lead_unit.code.lower())
-            head = users.get(f"{task.lead_unit.code.lower()}-head")
-            if staff is None or head is None:
+            people = {
+                "staff": users.get(task.lead_unit.code.lower()),
+                "head": users.get(f"{task.lead_unit.code.lower()}-head"),
+                "leadership": leader,
+            }
+            if people["staff"] is None or people["head"] is None:
                 continue
-            for step in plan_steps(task.code, expected_output=task.expected_output):
-                task_record_progress(
-                    task=task,
-                    author=head if step.by_head else staff,
-                    status=step.status,
-                    progress=step.progress,
-                    note=step.note,
-                    recorded_at=step.at,
-                )
-                written += 1
+            steps = plan_steps(task.code, expected_output=task.expected_output)
+            for action in task_actions(task.code, steps, expected_output=task.expected_output):
+                written += self._act(task, action, people[action.by])
         return written
+
+    def _act(self, task: Task, action, person) -> int:
+        data = action.data
+        if action.kind == "update":
+            step = data["step"]
+            task_record_progress(
+                task=task,
+                author=person,
+                status=step.status,
+                progress=step.progress,
+                note=step.note,
+                recorded_at=step.at,
+                output_ref=data.get("output_ref", ""),
+            )
+            return 1
+        if action.kind == "request":
+            extension = data.get("extension")
+            request_create(
+                task=task,
+                requester=person,
+                kind=data["kind"],
+                reason=extension.reason if extension else data["reason"],
+                proposed_due_date=extension.proposed if extension else None,
+                at=action.at,
+            )
+        elif action.kind == "decide":
+            extension = data.get("extension")
+            pending = TaskRequest.objects.get(task=task, kind=data["kind"], state=RequestState.PENDING)
+            request_decide(
+                task_request=pending,
+                decider=person,
+                decision="approve" if (extension.approve if extension else data["approve"]) else "reject",
+                document_ref=extension.document_ref if extension else data.get("document_ref", ""),
+                comment=extension.comment if extension else "",
+                at=action.at,
+            )
+        elif action.kind == "review":
+            completion_review(
+                task=task, reviewer=person, decision=data["decision"], comment=data["comment"], at=action.at
+            )
+        task.refresh_from_db()
+        return 0
