@@ -14,7 +14,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from plan_portal.spreadsheets import xlsx_append
-from tasks.labels import ACTIVITY_LABELS, COUNT_LABELS, field_label, state_label, status_label
+from tasks.labels import ACTIVITY_LABELS, COUNT_LABELS, field_label, request_kind_label, state_label, status_label
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
@@ -144,10 +144,34 @@ def _changes_sheet(wb: Workbook, snapshot: dict) -> None:
     )
 
 
+def _process_rows(snapshot: dict) -> list[list]:
+    """One row per item of the four process sections (issue 11), oldest snapshots have none."""
+    rows = []
+    for e in snapshot.get("extensions", []):
+        detail = f"{_date(e['old_due_date']):%d/%m/%Y} → {_date(e['new_due_date']):%d/%m/%Y}"
+        if e.get("late_request"):
+            detail += f" ({_('late request')})"
+        rows.append([_("Extensions granted this week"), e["code"], e["title"], e["unit"], detail, e["document_ref"]])
+    for r in snapshot.get("pending_requests", []):
+        detail = f"{request_kind_label(r['kind'])}, {r['age_days']} {_('days waiting')}"
+        rows.append([_("Requests pending"), r["code"], r["title"], r["unit"], detail, r["reason"]])
+    for t in snapshot.get("awaiting_confirmation", []):
+        rows.append([_("Completions awaiting confirmation"), t["code"], t["title"], t["unit"], "", ""])
+    for r in snapshot.get("returned", []):
+        when = f"{_datetime(r['decided_at']):%d/%m/%Y}"
+        rows.append([_("Completions returned"), r["code"], r["title"], r["unit"], when, r.get("comment", "")])
+    return rows
+
+
+def _process_sheet(wb: Workbook, snapshot: dict) -> None:
+    headers = [_("Section"), _("Code"), _("Task"), _("Lead unit"), _("Detail"), _("Document or reason")]
+    _sheet(wb, _("Requests and confirmations"), headers, [30, 14, 50, 14, 30, 50], _process_rows(snapshot))
+
+
 def render_xlsx(snapshot: dict) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
-    for add_sheet in (_summary_sheet, _units_sheet, _tasks_sheet, _changes_sheet):
+    for add_sheet in (_summary_sheet, _units_sheet, _tasks_sheet, _changes_sheet, _process_sheet):
         add_sheet(wb, snapshot)
     # Fixed document times: the workbook depends on the snapshot only.
     stamp = datetime.fromisoformat(snapshot["period_end"])

@@ -264,6 +264,41 @@ def test_the_weekly_report_has_the_process_sections(world, client):
     assert "Gia hạn trong tuần" in page
     assert "30/06/2020 → <strong>30/09/2020</strong>" in page
 
+    # the weekly XLSX carries the same sections
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from reports.rendering.xlsx import render_xlsx
+
+    def process_rows(snapshot):
+        sheet = load_workbook(BytesIO(render_xlsx(snapshot)))["Đề nghị và xác nhận"]
+        return [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
+
+    assert process_rows(week_28) == [
+        [
+            "Gia hạn trong tuần",
+            "T1",
+            week_28["extensions"][0]["title"],
+            week_28["extensions"][0]["unit"],
+            "30/06/2020 → 30/09/2020 (đề nghị muộn)",
+            "Công văn số 1187/TĐC-VP ngày 10/07/2020",
+        ]
+    ]
+    assert [row[:2] for row in process_rows(week_27)] == [["Đề nghị đang chờ xử lý", "T1"]]
+    assert [(row[1], row[4], row[5]) for row in process_rows(week_33)] == [("T1", "14/08/2020", "Thiếu phụ lục.")]
+
+    # and the e-mail counts them, in text and HTML
+    from django.utils import translation
+
+    from reports.rendering.email import report_message
+
+    with translation.override("vi"):
+        message = report_message(report=report, to=["lanhdao@tcvn.gov.vn"], changes=None)
+    assert "Gia hạn trong tuần: 1\n" in message.body
+    assert "Đề nghị đang chờ xử lý: 0\n" in message.body
+    assert "Gia hạn trong tuần: 1 ·" in message.alternatives[0][0]
+
 
 def test_a_new_request_or_review_shows_at_once_on_the_cached_dashboard(world):
     from reports.dashboard import dashboard_data
