@@ -67,6 +67,8 @@ system-deps-test:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 	@test -x /usr/bin/chromium || { echo "Debian's chromium is missing (/usr/bin/chromium)"; exit 1; }
+	@# The Nu HTML checker (npm vnu-jar) runs on Java; any JRE will do, so look for the command.
+	@command -v java >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq default-jre-headless; }
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
