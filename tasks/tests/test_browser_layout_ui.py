@@ -14,14 +14,18 @@ ONE_LINE = """() => [...document.querySelectorAll('.portal-header .nav-link, .po
   .filter(el => el.getBoundingClientRect().height > 1.8 * parseFloat(getComputedStyle(el).lineHeight))
   .map(el => el.textContent.trim())"""
 
+# The first menu link starts right of the brand (it never slides under it).
+NOTHING_UNDER_THE_BRAND = """() => document.querySelector('.portal-brand').getBoundingClientRect().right
+  <= document.querySelector('.portal-header .nav-link').getBoundingClientRect().left"""
+
 
 def test_the_top_bar_does_not_wrap_at_1366_px_and_the_filters_fold_on_a_phone(live_server, page, plan_tasks):  # noqa: F811
     # given the widest top bar: an administrator who is also Leadership and staff of a unit, with a long name
     member(
         Unit.objects.get(code="VU-TC"),
         username="quantri-lanhdao",
-        first_name="Nguyễn Thị Thanh",
-        last_name="Hương",
+        first_name="Chuyên viên Vụ",
+        last_name="Tiêu chuẩn Đo lường",
         is_staff=True,
         is_superuser=True,
         leadership=True,
@@ -31,6 +35,10 @@ def test_the_top_bar_does_not_wrap_at_1366_px_and_the_filters_fold_on_a_phone(li
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(live_server.url + "/tasks/?plan=2020")
     assert page.evaluate(ONE_LINE) == []
+    assert page.evaluate(NOTHING_UNDER_THE_BRAND) is True
+    assert page.locator("[data-testid=user-name]").evaluate(
+        "el => el.getBoundingClientRect().height < 1.8 * parseFloat(getComputedStyle(el).lineHeight)"
+    )
     assert page.evaluate("document.documentElement.scrollWidth") <= 1366
     assert page.locator("details[data-fold-on-phone]").get_attribute("open") is not None
     # on a phone the filters are folded, open from their summary, no label is cut, the plan is shown
