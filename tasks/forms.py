@@ -192,3 +192,17 @@ class RequestFilterForm(forms.Form):
         if unit is None:
             raise forms.ValidationError(_("Unknown unit code: %(value)s."), params={"value": code})
         return unit
+
+
+class NotificationPreferencesForm(StyledForm):
+    """One e-mail choice per kind of event (tasks.models.NotificationKind)."""
+
+    def __init__(self, *args, current: dict[str, str], **kwargs):
+        from .models import EmailChoice, NotificationKind
+
+        super().__init__(*args, **kwargs)
+        for kind, label in NotificationKind.choices:
+            self.fields[kind] = forms.ChoiceField(
+                label=label, choices=EmailChoice.choices, initial=current[kind], widget=forms.RadioSelect
+            )
+        _style(self)

@@ -32,6 +32,7 @@ from .forms import (
     TaskRequestForm,
 )
 from .models import Attachment, Task, TaskCoordination, TaskRequest
+from .notifications import task_user_follows
 from .selectors import (
     attachment_get_for_download,
     local_today,
@@ -162,6 +163,7 @@ def _render_detail(request, task: Task, *, form=None, conflict=None, status=200,
         "decision_request_id": forms.get("decision_request_id"),
         "attachment_errors": forms.get("attachment_errors"),
         "conflict": conflict,
+        "follows": task_user_follows(user=user, task=task),
     }
     return render(request, "tasks/task_detail.html", context, status=status)
 
