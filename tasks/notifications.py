@@ -46,6 +46,8 @@ from .models import (
 EMAIL_JOB = "reports.tasks.send_notification_emails_task"
 EXCERPT_LENGTH = 200
 PAGE_SIZE = 30
+# Short: the count is also forgotten on every write, this only bounds a rare race.
+UNREAD_CACHE_SECONDS = 120
 # A deadline run missed (beat stopped) is caught up for this many days.
 OVERDUE_WINDOW_DAYS = 7
 
@@ -120,11 +122,18 @@ def notify_events(events: list[Event]) -> int:
     if not rows:
         return 0
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    keys = [unread_cache_key(row.recipient_id) for row in rows]
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    _forget_counts([row.recipient_id for row in rows])
     if any(row.email == EmailChoice.IMMEDIATE for row in rows):
         transaction.on_commit(lambda: job_send(EMAIL_JOB))
     return len(rows)
+
+
+def _forget_counts(user_ids: list[int]) -> None:
+    """Forget the bell's counts now and again after the commit: a page that
+    counted before the commit and cached its number afterwards is undone."""
+    keys = [unread_cache_key(user_id) for user_id in set(user_ids)]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 def notify(**fields) -> int:
@@ -367,7 +376,7 @@ def notification_unread_count(*, user) -> int:
     count = cache.get(key)
     if count is None:
         count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-        cache.set(key, count, 300)
+        cache.set(key, count, UNREAD_CACHE_SECONDS)
     return count
 
 
@@ -398,7 +407,7 @@ def notification_mark_read(*, user, pk: int | None = None) -> int:
         rows = rows.filter(pk=pk)
     changed = rows.update(read_at=timezone.now())
     if changed:
-        transaction.on_commit(lambda: cache.delete(unread_cache_key(user.pk)))
+        _forget_counts([user.pk])
     return changed
 
 
