@@ -75,7 +75,7 @@ def notification_read(request):
 @require_http_methods(["GET", "POST"])
 def notification_settings(request):
     current = notification_preferences(user=request.user)
-    form = NotificationPreferencesForm(request.POST or None, current=current)
+    form = NotificationPreferencesForm(request.POST if request.method == "POST" else None, current=current)
     if request.method == "POST":
         if form.is_valid():
             notification_preferences_set(user=request.user, choices=form.cleaned_data)
