@@ -242,7 +242,7 @@ def notify_request_submitted(*, task_request) -> int:
         kind=NotificationKind.REQUEST_SUBMITTED,
         key=f"request_submitted:{task_request.pk}",
         user_ids=deciders(),
-        url=task_url(task_request.task_id, f"request-{task_request.pk}"),
+        url=task_url(task_request.task_id, f"pending-request-{task_request.pk}"),
         task_id=task_request.task_id,
         actor_id=task_request.requested_by_id,
         excerpt=f"{task_request.get_kind_display()}: {task_request.reason}",

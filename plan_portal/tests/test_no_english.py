@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from plan_portal.tests.factories import TaskFactory, UnitFactory, UserFactory, member
 from reports.services import weekly_report_build
 from tasks.models import Status
-from tasks.services import task_record_progress
+from tasks.services import request_create, task_record_progress
 from units.models import Membership
 
 pytestmark = pytest.mark.django_db
@@ -229,12 +229,12 @@ def plan_world(db):
     )
     weekly_report_build(plan=first.plan, iso_year=2020, iso_week=6)
     admin = get_user_model().objects.create_superuser("quantri", "quantri@tcvn.gov.vn", "x")
-    return {
-        "staff": staff,
-        "head": head,
-        "leadership": UserFactory(username="lanhdao", leadership=True),
-        "admin": admin,
-    }
+    leadership = UserFactory(username="lanhdao", leadership=True)
+    # A request: the deciders (Leadership, the superuser) have a notification to read.
+    request_create(
+        task=first, requester=staff, kind="extension", reason="Chờ ý kiến các bộ", proposed_due_date=date(2020, 6, 30)
+    )
+    return {"staff": staff, "head": head, "leadership": leadership, "admin": admin}
 
 
 def test_no_english_on_any_page_any_role_reaches_in_vietnamese(client, plan_world):
