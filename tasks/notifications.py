@@ -207,33 +207,40 @@ def notify_contribution(*, contribution) -> int:
     )
 
 
-def notify_comment(*, comment, task: Task, author, body: str, mentioned_ids=()) -> int:
+def notify_comment(*, comment, task: Task, author, body: str, mentioned_ids=(), mentions_only: bool = False) -> int:
     """A comment: the mentioned who may read the task hear of the mention;
-    the task's audience, less them, of the comment."""
+    the task's audience, less them, of the comment. An edit (`mentions_only`)
+    tells only the people it newly mentions; a mention is told once per comment."""
     mentioned = task_readers(task, mentioned_ids) if mentioned_ids else frozenset()
     common = {"url": task_url(task, "timeline"), "task_id": task.pk, "actor_id": author.pk, "excerpt": body}
+    events = [Event(kind=NotificationKind.MENTION, key=f"mention:{comment.pk}", user_ids=mentioned, **common)]
+    if not mentions_only:
+        audience = task_audience(task) - mentioned
+        events.append(Event(kind=NotificationKind.COMMENT, key=f"comment:{comment.pk}", user_ids=audience, **common))
+    return notify_events(events)
+
+
+def notify_urgings(*, urgings, author, note: str) -> int:
+    """Urging notes (one, or one per overdue task of a unit at once): each
+    task's lead unit hears of it. A fixed number of queries for any number of tasks."""
+    urgings = list(urgings)
+    people: dict[int, set[int]] = {}
+    units = {urging.unit_id for urging in urgings}
+    for unit_id, user_id in Membership.objects.filter(unit_id__in=units).values_list("unit_id", "user_id"):
+        people.setdefault(unit_id, set()).add(user_id)
     return notify_events(
         [
-            Event(kind=NotificationKind.MENTION, key=f"mention:{comment.pk}", user_ids=mentioned, **common),
             Event(
-                kind=NotificationKind.COMMENT,
-                key=f"comment:{comment.pk}",
-                user_ids=task_audience(task) - mentioned,
-                **common,
-            ),
+                kind=NotificationKind.URGING,
+                key=f"urging:{urging.pk}",
+                user_ids=frozenset(people.get(urging.unit_id, ())),
+                url=task_url(urging.task_id, "timeline"),
+                task_id=urging.task_id,
+                actor_id=author.pk,
+                excerpt=note,
+            )
+            for urging in urgings
         ]
-    )
-
-
-def notify_urging(*, urging, task: Task, author, note: str) -> int:
-    return notify(
-        kind=NotificationKind.URGING,
-        key=f"urging:{urging.pk}",
-        user_ids=unit_people([task.lead_unit_id]),
-        url=task_url(task, "timeline"),
-        task_id=task.pk,
-        actor_id=author.pk,
-        excerpt=note,
     )
 
 

@@ -19,6 +19,7 @@ from tasks.notifications import (
     notification_unread_count,
     notify_comment,
     notify_events,
+    notify_urgings,
     notify_weekly_report_ready,
     task_follow_set,
 )
@@ -51,6 +52,13 @@ class Fake:
     """The bits of a comment or urging the notify functions read (talk's models come later)."""
 
     pk: int
+
+
+@dataclass
+class FakeUrging:
+    pk: int
+    task_id: int
+    unit_id: int
 
 
 def _request(world, *, by="lead_staff"):
@@ -103,6 +111,14 @@ EVENTS = {
     "comment": (
         lambda w: notify_comment(
             comment=Fake(pk=2), task=w.task, author=w.users["coord_staff"], body="Hỏi", mentioned_ids=[]
+        ),
+        {"lead_staff", "head"},
+    ),
+    "urging": (
+        lambda w: notify_urgings(
+            urgings=[FakeUrging(pk=1, task_id=w.task.pk, unit_id=w.task.lead_unit_id)],
+            author=w.users["leadership"],
+            note="Đề nghị khẩn trương hoàn thành",
         ),
         {"lead_staff", "head"},
     ),
