@@ -445,7 +445,7 @@ def notification_preferences_set(*, user, choices: dict[str, str]) -> None:
 def notification_text(notification: Notification) -> str:
     """What happened, in the reader's language (task and actor loaded with the row)."""
     task = notification.task.code if notification.task_id else ""
-    actor = ""
+    actor = _("Someone")  # an account deleted since
     if notification.actor_id:
         actor = notification.actor.get_full_name() or notification.actor.get_username()
     due = notification.due_date.strftime("%d/%m/%Y") if notification.due_date else ""
