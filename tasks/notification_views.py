@@ -33,7 +33,9 @@ def notification_list(request):
     page_obj = notification_page(user=request.user, page=request.GET.get("page"))
     rows = [{"notification": n, "text": notification_text(n)} for n in page_obj.object_list]
     unread = notification_unread_count(user=request.user)
-    return render(request, "notifications/list.html", {"page_obj": page_obj, "rows": rows, "unread": unread})
+    # `notifications_unread` also feeds the bell (it overrides the context processor's): one count, not two.
+    context = {"page_obj": page_obj, "rows": rows, "unread": unread, "notifications_unread": unread}
+    return render(request, "notifications/list.html", context)
 
 
 @never_cache

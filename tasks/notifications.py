@@ -18,7 +18,6 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -46,8 +45,6 @@ from .models import (
 EMAIL_JOB = "reports.tasks.send_notification_emails_task"
 EXCERPT_LENGTH = 200
 PAGE_SIZE = 30
-# Short: the count is also forgotten on every write, this only bounds a rare race.
-UNREAD_CACHE_SECONDS = 120
 # A deadline run missed (beat stopped) is caught up for this many days.
 OVERDUE_WINDOW_DAYS = 7
 
@@ -71,10 +68,6 @@ def excerpt_of(text: str) -> str:
     return text if len(text) <= EXCERPT_LENGTH else text[: EXCERPT_LENGTH - 1].rstrip() + "…"
 
 
-def unread_cache_key(user_id: int) -> str:
-    return f"notifications:unread:{user_id}"
-
-
 # --- writing ------------------------------------------------------------------------
 
 
@@ -96,8 +89,8 @@ def notify_events(events: list[Event]) -> int:
     """Write the notifications of some events: one query for the recipients'
     e-mail choices, one bulk INSERT. An event already told to someone (same
     key) is skipped by the unique constraint, so a job run twice tells nobody
-    twice. After the commit the unread counts are forgotten and, when a row
-    wants an immediate e-mail, the reports job is queued. Returns the rows built."""
+    twice. After the commit, when a row wants an immediate e-mail, the reports
+    job is queued. Returns the rows built."""
     wanted = {(user_id, event) for event in events for user_id in event.user_ids if user_id != event.actor_id}
     if not wanted:
         return 0
@@ -122,18 +115,9 @@ def notify_events(events: list[Event]) -> int:
     if not rows:
         return 0
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    _forget_counts([row.recipient_id for row in rows])
     if any(row.email == EmailChoice.IMMEDIATE for row in rows):
         transaction.on_commit(lambda: job_send(EMAIL_JOB))
     return len(rows)
-
-
-def _forget_counts(user_ids: list[int]) -> None:
-    """Forget the bell's counts now and again after the commit: a page that
-    counted before the commit and cached its number afterwards is undone."""
-    keys = [unread_cache_key(user_id) for user_id in set(user_ids)]
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 def notify(**fields) -> int:
@@ -377,14 +361,9 @@ def task_user_follows(*, user, task: Task) -> bool:
 
 
 def notification_unread_count(*, user) -> int:
-    """The bell's number: cached per person, forgotten when a row is written
-    or read (so at most one cheap COUNT on a partial index per change)."""
-    key = unread_cache_key(user.pk)
-    count = cache.get(key)
-    if count is None:
-        count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-        cache.set(key, count, UNREAD_CACHE_SECONDS)
-    return count
+    """The bell's number: one COUNT on a small partial index (unread rows only).
+    Not cached: it costs about what a cache round trip does, and is never stale."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
 def notification_page(*, user, page: str | None):
@@ -413,8 +392,6 @@ def notification_mark_read(*, user, pk: int | None = None) -> int:
     if pk is not None:
         rows = rows.filter(pk=pk)
     changed = rows.update(read_at=timezone.now())
-    if changed:
-        _forget_counts([user.pk])
     return changed
 
 

@@ -595,7 +595,7 @@ def test_the_request_queue_costs_the_same_with_3_and_30_requests(world, as_user,
 
     make(3)
     # session, user, permissions (own, groups'), memberships, the count, the page, the menu's Leadership check,
-    # the bell's unread count (cached, but each new request notifies the deciders, which forgets it)
+    # the bell's unread count
     with django_assert_num_queries(9):
         first = client.get(url)
     make(27)
@@ -632,7 +632,6 @@ def test_the_detail_page_costs_the_same_with_few_and_many_process_entries(world,
     with CaptureQueriesContext(connection) as few:
         client.get(url)
     add(9)
-    client.get(url)  # the new requests notified the decider: count the bell again, as before `few`
     with CaptureQueriesContext(connection) as many:
         response = client.get(url)
     assert len(few) == len(many)

@@ -43,14 +43,14 @@ def _make_tasks(n: int, unit, other):
 # session, user, memberships, Leadership group (menu), the current plan (two
 # lookups) or the plan asked for (one), the count, the page, the unit choices,
 # the unit asked for, and the person's permissions (two: own and groups'; who
-# may decide requests).
+# may decide requests), and the bell's unread count.
 @pytest.mark.parametrize(
     ("params", "expected"),
     [
         # The page's ids, then its rows (tasks.views._page_rows): one query more than a plain OFFSET page.
-        ({}, 12),
-        ({"q": "đo lường", "unit": "VU-TC", "status": ["not_started", "in_progress"], "overdue": "1"}, 13),
-        ({"as_of": "2020-06-30", "plan": "2020", "state": "open_within_deadline"}, 11),
+        ({}, 13),
+        ({"q": "đo lường", "unit": "VU-TC", "status": ["not_started", "in_progress"], "overdue": "1"}, 14),
+        ({"as_of": "2020-06-30", "plan": "2020", "state": "open_within_deadline"}, 12),
     ],
 )
 def test_the_list_costs_the_same_with_10_and_500_tasks(db, client, params, expected):
@@ -78,7 +78,7 @@ def test_my_tasks_and_exports_cost_the_same_with_10_and_500_tasks(db, client):
     _make_tasks(500, unit, other)
     large = [_queries(client, url) for url in urls]
 
-    assert small == large == [12, 8, 8]  # /my/: the page's ids, then its rows
+    assert small == large == [13, 8, 8]  # /my/: the page's ids, then its rows; the bell
 
 
 def _updates(task, author, n: int):
@@ -118,8 +118,9 @@ def test_the_detail_costs_the_same_with_5_and_300_updates_and_on_older_pages(db,
 
     # Older pages read the anchor update's time once more, to fit the
     # contributions, requests and decisions between the two pages.
-    assert small == large == 20
-    assert older_page == 21
+    # The bell's count and whether the person follows the task: one query each.
+    assert small == large == 22
+    assert older_page == 23
 
 
 def test_a_deep_page_costs_what_the_first_does_and_shows_the_right_rows(db, client):
@@ -133,7 +134,7 @@ def test_a_deep_page_costs_what_the_first_does_and_shows_the_right_rows(db, clie
     deep = _queries(client, url, {"ordering": "-due", "page": "10"})
     response = client.get(url, {"ordering": "-due", "page": "10"})
 
-    assert first == deep == 12
+    assert first == deep == 13
     # Same order as the whole sorted list: due date descending, then code; page 10 is rows 451-500.
     expected = list(Task.objects.order_by("-due_date", "code", "pk").values_list("code", flat=True))[450:500]
     assert [task.code for task in response.context["tasks"]] == expected
