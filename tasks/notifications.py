@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from plan_portal.jobs import job_send
@@ -229,6 +229,8 @@ def notify_urgings(*, urgings, author, note: str) -> int:
 
 
 def notify_request_submitted(*, task_request) -> int:
+    with translation.override(settings.LANGUAGE_CODE):  # the excerpt is stored: in the agency's language
+        excerpt = f"{task_request.get_kind_display()}: {task_request.reason}"
     return notify(
         kind=NotificationKind.REQUEST_SUBMITTED,
         key=f"request_submitted:{task_request.pk}",
@@ -236,12 +238,14 @@ def notify_request_submitted(*, task_request) -> int:
         url=task_url(task_request.task_id, f"pending-request-{task_request.pk}"),
         task_id=task_request.task_id,
         actor_id=task_request.requested_by_id,
-        excerpt=f"{task_request.get_kind_display()}: {task_request.reason}",
+        excerpt=excerpt,
     )
 
 
 def notify_request_decided(*, task_request) -> int:
     task = task_request.task
+    with translation.override(settings.LANGUAGE_CODE):  # the excerpt is stored: in the agency's language
+        decision = f"{task_request.get_kind_display()}: {task_request.get_state_display()}"
     return notify(
         kind=NotificationKind.REQUEST_DECIDED,
         key=f"request_decided:{task_request.pk}",
@@ -249,14 +253,7 @@ def notify_request_decided(*, task_request) -> int:
         url=task_url(task, "requests"),
         task_id=task.pk,
         actor_id=task_request.decided_by_id,
-        excerpt=" — ".join(
-            part
-            for part in (
-                f"{task_request.get_kind_display()}: {task_request.get_state_display()}",
-                task_request.decision_comment,
-            )
-            if part
-        ),
+        excerpt=" — ".join(part for part in (decision, task_request.decision_comment) if part),
     )
 
 
