@@ -199,8 +199,8 @@ def urgings_create_for_unit_overdue(
     *, unit: Unit, author, note: str, plan: WorkPlan | None = None, at: datetime | None = None
 ) -> list[Urging]:
     """One urging act on every task the unit leads that is overdue today (of
-    `plan` when given): one Urging per task, sharing one batch. Three queries
-    whatever the number of tasks. Returns the Urgings (empty: nothing overdue).
+    `plan` when given): one Urging per task, sharing one batch. Two queries (the
+    overdue ids, one bulk insert) whatever their number. Returns the Urgings (empty: nothing overdue).
     Raises PermissionDenied and ValidationError (key `note`)."""
     _check_decider(author)
     note = _clean_note(note)

@@ -1,6 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import COMMENT_MAX_LENGTH, RequestKind, RequestState, Status
 from .services import NOTE_MAX_LENGTH, validate_update_fields
@@ -199,7 +200,7 @@ class CommentForm(StyledForm):
     with its own messages (the length it got and the most it takes)."""
 
     body = forms.CharField(
-        label=_("Comment"),
+        label=pgettext_lazy("task comment", "Comment"),
         required=False,
         strip=True,
         widget=forms.Textarea(

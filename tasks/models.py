@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from plan_portal.text import normalize_search
@@ -620,7 +621,7 @@ class Comment(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="task_comments"
     )
-    body = models.TextField(_("comment"), max_length=COMMENT_MAX_LENGTH, blank=True)
+    body = models.TextField(pgettext_lazy("task comment", "comment"), max_length=COMMENT_MAX_LENGTH, blank=True)
     created_at = models.DateTimeField(_("posted at"), default=timezone.now)
     edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
@@ -633,7 +634,7 @@ class Comment(models.Model):
     history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
-        verbose_name = _("comment")
+        verbose_name = pgettext_lazy("task comment", "comment")
         verbose_name_plural = _("comments")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["task", "-created_at", "-id"], name="comment_task_idx")]

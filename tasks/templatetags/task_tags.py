@@ -3,8 +3,8 @@
 import re
 
 from django import template
-from django.template.defaultfilters import linebreaksbr, urlize
-from django.utils.html import escape, format_html
+from django.template.defaultfilters import linebreaksbr
+from django.utils.html import escape, format_html, urlize
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
