@@ -177,7 +177,7 @@ def _urgings_sheet(wb: Workbook, snapshot: dict) -> None:
     rows += [[_("Task"), row["code"], row["title"], row["urgings"], None] for row in urgings["top_tasks"]]
     rows.append([_("Total"), "", "", urgings["total"], urgings["tasks"]])
     headers = [_("Section"), _("Code"), _("Name"), _("Urging notes"), _("Tasks urged")]
-    _sheet(wb, _("Urging notes"), headers, [14, 14, 60, 14, 14], rows)
+    _sheet(wb, _("Urgings"), headers, [14, 14, 60, 14, 14], rows)
 
 
 def render_xlsx(snapshot: dict) -> bytes:
