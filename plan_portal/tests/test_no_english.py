@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 
 from plan_portal.tests.factories import TaskFactory, UnitFactory, UserFactory, member
 from reports.services import weekly_report_build
@@ -230,6 +231,8 @@ def plan_world(db):
     )
     # Issue 12: a comment with a mention and a link, and an urging note, in the report's week.
     leadership = UserFactory(username="lanhdao", leadership=True)
+    # A flushed database (browser tests) has lost the permission the migration gave the group.
+    leadership.groups.get().permissions.add(Permission.objects.get(codename="decide_request"))
     comment_create(
         task=first,
         author=head,

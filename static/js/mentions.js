@@ -11,7 +11,9 @@
 (function () {
   "use strict";
 
-  var TOKEN = /(^|[\s(,;])@([^\s@]{0,40})$/u;
+  // "@" then what follows up to the caret: a user name or a full name, so up to
+  // three spaces ("@nguyen thi h"); a longer run is ordinary text again.
+  var TOKEN = /(^|[\s(,;])@((?:[^@\s]+ ){0,3}[^@\s]*)$/u;
   var list = null;      // the open <ul role=listbox>, or null
   var field = null;     // the textarea it belongs to
   var timer = null;
