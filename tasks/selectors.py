@@ -913,7 +913,22 @@ def urging_counts_for_unit(*, unit: Unit, plan: WorkPlan | None = None) -> dict:
         .annotate(n=Count("pk"), last=Max("created_at"))
         .order_by("-n", "-last", "task__code")[:URGED_TASKS_LIMIT]
     )
-    return {"total": total, "by_task": by_task, "by_task_id": {row["task_id"]: row["n"] for row in by_task}}
+    return {"total": total, "by_task": by_task}
+
+
+def urging_counts_by_code(*, plan: WorkPlan, codes: list[str]) -> dict[str, int]:
+    """How many urgings each of the plan's tasks named by `codes` received (one query; a
+    list of overdue rows is bounded, so is this)."""
+    from .models import Urging
+
+    # `or [""]`: asked even for no code (no task has an empty code), so a page's query
+    # count does not depend on whether anything is overdue.
+    rows = (
+        Urging.objects.filter(task__plan=plan, task__code__in=codes or [""])
+        .values("task__code")
+        .annotate(n=Count("pk"))
+    )
+    return {row["task__code"]: row["n"] for row in rows}
 
 
 def plan_urgings_between(*, plan: WorkPlan, start: date, end: date, limit: int = URGED_TASKS_LIMIT) -> dict:

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from reports.dashboard import dashboard_page, dashboard_parse_params
 from tasks.comments import urgings_create_for_unit_overdue
-from tasks.selectors import urging_counts_for_unit, user_can_decide
+from tasks.selectors import urging_counts_by_code, urging_counts_for_unit, user_can_decide
 
 
 def _unit_page(request, params, *, urge_errors=(), status=200):
@@ -20,8 +20,9 @@ def _unit_page(request, params, *, urge_errors=(), status=200):
     urgings = urging_counts_for_unit(unit=params.unit, plan=params.plan)
     context.update(urgings=urgings, can_decide=user_can_decide(request.user), urge_errors=urge_errors)
     if context.get("data"):
-        by_code = {row["task__code"]: row["n"] for row in urgings["by_task"]}
-        overdue = [{**row, "urgings": by_code.get(row["code"], 0)} for row in context["data"]["overdue"]]
+        rows = context["data"]["overdue"]
+        by_code = urging_counts_by_code(plan=params.plan, codes=[row["code"] for row in rows])
+        overdue = [{**row, "urgings": by_code.get(row["code"], 0)} for row in rows]
         context["data"] = {**context["data"], "overdue": overdue}
     return render(request, "units/unit_detail.html", context, status=status)
 

@@ -496,3 +496,19 @@ def test_the_task_page_costs_a_fixed_number_of_queries_with_5_or_500_comments(
 
 # Measured with 5 comments; the same limit holds with 500.
 PAGE_QUERIES = 23
+
+
+@pytest.mark.parametrize(("leadership", "shown"), [(True, True), (False, False)])
+def test_the_dashboards_overdue_list_offers_deciders_one_urging_form_per_lead_unit(
+    overdue_world, client, leadership, shown
+):
+    # Given a Leadership member, or a staff member of VU-A
+    person = UserFactory(username="ld", leadership=True) if leadership else member(overdue_world["a"], username="nv")
+    client.force_login(person)
+
+    # When they read the dashboard
+    page = client.get(reverse("reports:dashboard"), {"plan": overdue_world["plan"].year}).content.decode()
+
+    # Then deciders get a form for each unit with overdue tasks listed, nobody else any
+    forms = [f'action="{reverse("units:urge-overdue", args=[code])}"' in page for code in ("VU-A", "VU-B")]
+    assert forms == [shown, shown]
