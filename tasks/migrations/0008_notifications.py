@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tasks', '0006_leadership_decides_requests'),
+        ('tasks', '0007_comment_urging'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
