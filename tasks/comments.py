@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from units.models import Unit
 
 from .models import COMMENT_MAX_LENGTH, Comment, Task, Urging, WorkPlan
+from .notifications import notify_comment, notify_urgings
 from .selectors import (
     COMMENT_EDIT_MINUTES,
     comment_user_can_change,
@@ -92,6 +93,7 @@ def comment_create(*, task: Task, author, body: str, at: datetime | None = None)
     mentioned = _resolve_mentions(task=task, body=body)
     comment.mentions.set(mentioned)
     comment.mentioned_users = mentioned
+    notify_comment(comment=comment, task=task, author=author, body=body, mentioned_ids=[p.pk for p in mentioned])
     return comment
 
 
@@ -130,6 +132,15 @@ def comment_edit(*, comment: Comment, user, body: str, expected_version: int | N
     mentioned = _resolve_mentions(task=locked.task, body=body)
     locked.mentions.set(mentioned)
     locked.mentioned_users = [person for person in mentioned if person.pk not in before]
+    if locked.mentioned_users:  # only the people the edit newly mentions hear of it
+        notify_comment(
+            comment=locked,
+            task=locked.task,
+            author=user,
+            body=body,
+            mentioned_ids=[person.pk for person in locked.mentioned_users],
+            mentions_only=True,
+        )
     return locked
 
 
@@ -183,6 +194,7 @@ def urging_create(*, task: Task, author, note: str, at: datetime | None = None) 
     )
     urging.full_clean()
     urging.save()
+    notify_urgings(urgings=[urging], author=author, note=note)
     return [urging]
 
 
@@ -210,4 +222,6 @@ def urgings_create_for_unit_overdue(
         Urging(task_id=task_id, unit=unit, author=author, note=note, created_at=when, batch=batch)
         for task_id in task_ids
     ]
-    return Urging.objects.bulk_create(urgings)
+    created = Urging.objects.bulk_create(urgings)
+    notify_urgings(urgings=created, author=author, note=note)
+    return created

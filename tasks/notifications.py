@@ -163,13 +163,6 @@ def leadership() -> frozenset[int]:
     )
 
 
-def task_readers(task: Task, user_ids) -> frozenset[int]:
-    """Who among `user_ids` may read the task: every active account signed in
-    reads the plan (tasks.views), so an inactive account is the one who may not."""
-    User = get_user_model()
-    return frozenset(User.objects.filter(pk__in=user_ids, is_active=True).values_list("pk", flat=True))
-
-
 def task_url(task: Task | int, anchor: str = "") -> str:
     pk = task if isinstance(task, int) else task.pk
     return reverse("tasks:detail", args=[pk]) + (f"#{anchor}" if anchor else "")
@@ -192,10 +185,11 @@ def notify_contribution(*, contribution) -> int:
 
 
 def notify_comment(*, comment, task: Task, author, body: str, mentioned_ids=(), mentions_only: bool = False) -> int:
-    """A comment: the mentioned who may read the task hear of the mention;
-    the task's audience, less them, of the comment. An edit (`mentions_only`)
-    tells only the people it newly mentions; a mention is told once per comment."""
-    mentioned = task_readers(task, mentioned_ids) if mentioned_ids else frozenset()
+    """A comment: the people it mentions hear of the mention (`mentioned_ids`:
+    those who may read the task, as tasks.comments resolved them); the task's
+    audience, less them, of the comment. An edit (`mentions_only`) tells only
+    the people it newly mentions; a mention is told once per comment."""
+    mentioned = frozenset(mentioned_ids)
     common = {"url": task_url(task, "timeline"), "task_id": task.pk, "actor_id": author.pk, "excerpt": body}
     events = [Event(kind=NotificationKind.MENTION, key=f"mention:{comment.pk}", user_ids=mentioned, **common)]
     if not mentions_only:

@@ -12,6 +12,7 @@ from django.urls import reverse
 from plan_portal.tests.factories import MembershipFactory, TaskFactory, UnitFactory, UserFactory, member
 from reports.models import OutboxMessage
 from tasks import services
+from tasks.comments import comment_create, comment_edit, urging_create, urgings_create_for_unit_overdue
 from tasks.models import DueDateChange, EmailChoice, Notification, NotificationPreference, Status
 from tasks.notifications import (
     Event,
@@ -19,7 +20,6 @@ from tasks.notifications import (
     notification_unread_count,
     notify_comment,
     notify_events,
-    notify_urgings,
     notify_weekly_report_ready,
     task_follow_set,
 )
@@ -47,13 +47,6 @@ class Fake:
     """The bits of a comment or urging the notify functions read (talk's models come later)."""
 
     pk: int
-
-
-@dataclass
-class FakeUrging:
-    pk: int
-    task_id: int
-    unit_id: int
 
 
 def _request(world, *, by="lead_staff"):
@@ -94,27 +87,15 @@ EVENTS = {
     ),
     "completion_returned": (_complete_and_return, {"lead_staff", "head"}),
     "mention": (
-        lambda w: notify_comment(
-            comment=Fake(pk=1),
-            task=w.task,
-            author=w.users["coord_staff"],
-            body="@other xem giúp",
-            mentioned_ids=[w.users["other_staff"].pk],
-        ),
+        lambda w: comment_create(task=w.task, author=w.users["coord_staff"], body="@other xem giúp"),
         {"other_staff"},
     ),
     "comment": (
-        lambda w: notify_comment(
-            comment=Fake(pk=2), task=w.task, author=w.users["coord_staff"], body="Hỏi", mentioned_ids=[]
-        ),
+        lambda w: comment_create(task=w.task, author=w.users["coord_staff"], body="Hỏi đơn vị chủ trì"),
         {"lead_staff", "head"},
     ),
     "urging": (
-        lambda w: notify_urgings(
-            urgings=[FakeUrging(pk=1, task_id=w.task.pk, unit_id=w.task.lead_unit_id)],
-            author=w.users["leadership"],
-            note="Đề nghị khẩn trương hoàn thành",
-        ),
+        lambda w: urging_create(task=w.task, author=w.users["leadership"], note="Đề nghị khẩn trương hoàn thành"),
         {"lead_staff", "head"},
     ),
     "weekly_report": (
@@ -173,20 +154,62 @@ def test_the_head_who_requests_is_told_of_the_decision_once(world):
 
 def test_a_mention_of_someone_who_may_not_read_the_task_is_not_notified(world):
     # Given an account that was closed
-    gone = UserFactory(username="da-nghi", is_active=False)
+    UserFactory(username="da-nghi", is_active=False)
 
     # When a comment mentions them and a colleague of the lead unit
-    notify_comment(
-        comment=Fake(pk=7),
-        task=world.task,
-        author=world.users["coord_staff"],
-        body="@da-nghi @lead",
-        mentioned_ids=[gone.pk, world.users["lead_staff"].pk],
-    )
+    comment_create(task=world.task, author=world.users["coord_staff"], body="@da-nghi @lead xem giúp")
 
     # Then only the colleague is told of the mention, and is not told twice (not also of the comment)
     assert told("mention") == {"lead"}
     assert told("comment") == {"head"}
+
+
+def test_an_edited_comment_tells_only_the_people_it_newly_mentions_once(world):
+    # Given a comment mentioning the head
+    comment = comment_create(task=world.task, author=world.users["coord_staff"], body="@head xem giúp")
+
+    # When its author adds a mention of a colleague, then edits again
+    comment = comment_edit(comment=comment, user=world.users["coord_staff"], body="@head @other xem giúp")
+    comment_edit(comment=comment, user=world.users["coord_staff"], body="@head @other xem giúp nhé")
+
+    # Then the colleague is told once; nobody hears of the comment a second time
+    assert told("mention") == {"head", "other"}
+    assert Notification.objects.filter(kind="mention").count() == 2
+    assert told("comment") == {"lead"}
+
+
+def test_urging_a_units_overdue_tasks_tells_its_people_of_each_in_a_fixed_number_of_queries(world):
+    # Given 3 more overdue tasks of a unit, then 30
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    unit = world.task.lead_unit
+
+    def overdue(n, start):
+        for i in range(n):
+            TaskFactory(
+                code=f"QH-{start + i:03d}",
+                lead_unit=unit,
+                plan=world.task.plan,
+                start_date=today - timedelta(days=60),
+                due_date=today - timedelta(days=1),
+            )
+
+    def urge():
+        return lambda: urgings_create_for_unit_overdue(unit=unit, author=world.users["leadership"], note="Khẩn trương")
+
+    overdue(3, 0)
+    world.users["leadership"].has_perm("tasks.decide_request")  # the permissions, read once per person
+    few = _queries(urge())
+    Notification.objects.all().delete()
+    overdue(27, 3)
+    many = _queries(urge())
+
+    # Then the lead unit's two people hear of every overdue task (the world's 2020 task too), at the
+    # same cost: the overdue ids, the urgings, the unit's people, their e-mail choices, the notifications
+    assert few == many == 5 + 2  # and the atomic block's savepoint and its release
+    assert told("urging") == {"lead", "head"}
+    assert Notification.objects.filter(kind="urging").count() == 2 * 31
 
 
 # --- deadlines ----------------------------------------------------------------------------
