@@ -18,6 +18,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -145,10 +146,7 @@ def task_audience(task: Task) -> frozenset[int]:
 def deciders() -> frozenset[int]:
     """People with `tasks.decide_request` (own, through a group, or superusers)."""
     User = get_user_model()
-    perm = Q(content_type__app_label="tasks", codename="decide_request")
-    from django.contrib.auth.models import Permission
-
-    permission = Permission.objects.filter(perm).values("pk")[:1]
+    permission = Permission.objects.filter(content_type__app_label="tasks", codename="decide_request").values("pk")[:1]
     rows = User.objects.filter(
         Q(is_superuser=True) | Q(user_permissions__in=permission) | Q(groups__permissions__in=permission),
         is_active=True,
@@ -177,7 +175,7 @@ def notify_contribution(*, contribution) -> int:
         kind=NotificationKind.CONTRIBUTION,
         key=f"contribution:{contribution.pk}",
         user_ids=task_audience(task),
-        url=task_url(task, "timeline"),
+        url=task_url(task, f"contribution-{contribution.pk}"),
         task_id=task.pk,
         actor_id=contribution.author_id,
         excerpt=contribution.note,
@@ -190,7 +188,12 @@ def notify_comment(*, comment, task: Task, author, body: str, mentioned_ids=(), 
     audience, less them, of the comment. An edit (`mentions_only`) tells only
     the people it newly mentions; a mention is told once per comment."""
     mentioned = frozenset(mentioned_ids)
-    common = {"url": task_url(task, "timeline"), "task_id": task.pk, "actor_id": author.pk, "excerpt": body}
+    common = {
+        "url": task_url(task, f"comment-{comment.pk}"),
+        "task_id": task.pk,
+        "actor_id": author.pk,
+        "excerpt": body,
+    }
     events = [Event(kind=NotificationKind.MENTION, key=f"mention:{comment.pk}", user_ids=mentioned, **common)]
     if not mentions_only:
         audience = task_audience(task) - mentioned
@@ -212,7 +215,7 @@ def notify_urgings(*, urgings, author, note: str) -> int:
                 kind=NotificationKind.URGING,
                 key=f"urging:{urging.pk}",
                 user_ids=frozenset(people.get(urging.unit_id, ())),
-                url=task_url(urging.task_id, "timeline"),
+                url=task_url(urging.task_id, f"urging-{urging.pk}"),
                 task_id=urging.task_id,
                 actor_id=author.pk,
                 excerpt=note,

@@ -65,7 +65,7 @@ def test_a_mentioned_colleague_sees_the_bell_opens_the_notification_and_replies(
     link.click()
 
     # Then they are on the task with the comment, and the bell has nothing left
-    expect(page).to_have_url(re.compile(rf"/tasks/{first.pk}/#timeline$"))
+    expect(page).to_have_url(re.compile(rf"/tasks/{first.pk}/#comment-{Comment.objects.get().pk}$"))
     expect(page.locator("[data-kind=comment]").get_by_test_id("comment-body")).to_contain_text("xem dự thảo giúp")
     expect(page.get_by_test_id("bell-count")).to_have_count(0)
     expect(page.get_by_test_id("bell")).to_have_attribute("aria-label", "Thông báo, 0 chưa đọc")
@@ -109,6 +109,6 @@ def test_the_units_head_finds_the_urgings_of_all_its_overdue_tasks_under_the_bel
 
     # When the head opens one, it is read and the task's timeline shows the urging
     rows.filter(has_text="NV-02").get_by_test_id("notification-link").click()
-    expect(page).to_have_url(re.compile(rf"/tasks/{second.pk}/#timeline$"))
+    expect(page).to_have_url(re.compile(rf"/tasks/{second.pk}/#urging-\d+$"))
     expect(page.locator("[data-kind=urging]")).to_contain_text("báo cáo trước 15/12")
     expect(page.get_by_test_id("bell-count")).to_have_text("1")

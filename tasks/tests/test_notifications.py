@@ -13,7 +13,7 @@ from plan_portal.tests.factories import MembershipFactory, TaskFactory, UnitFact
 from reports.models import OutboxMessage
 from tasks import services
 from tasks.comments import comment_create, comment_edit, urging_create, urgings_create_for_unit_overdue
-from tasks.models import DueDateChange, EmailChoice, Notification, NotificationPreference, Status
+from tasks.models import Contribution, DueDateChange, EmailChoice, Notification, NotificationPreference, Status
 from tasks.notifications import (
     Event,
     deadline_notifications_create,
@@ -437,7 +437,7 @@ def test_opening_a_notification_marks_it_read_and_goes_to_the_task_and_others_ge
 
     response = as_user(world.users["lead_staff"]).get(reverse("notification-open", args=[mine.pk]))
     assert response.status_code == 302
-    assert response["Location"] == f"/tasks/{world.task.pk}/#timeline"
+    assert response["Location"] == f"/tasks/{world.task.pk}/#contribution-{Contribution.objects.get().pk}"
     mine.refresh_from_db()
     assert mine.read_at is not None
 
