@@ -217,9 +217,7 @@ def plan_world(db):
         due_date=date(2020, 3, 31),
         coordinators=[coord],
     )
-    second = TaskFactory(
-        code="NV-02", title="Rà soát quy chuẩn kỹ thuật", lead_unit=coord, due_date=date(2020, 12, 31)
-    )
+    second = TaskFactory(code="NV-02", title="Rà soát quy chuẩn kỹ thuật", lead_unit=coord, due_date=date(2020, 12, 31))
     third = TaskFactory(code="NV-03", title="Tổng kết thi hành tiêu chuẩn", lead_unit=lead, due_date=date(2020, 6, 30))
     staff = member(lead, username="canbo")
     head = member(coord, Membership.Role.HEAD, username="truongdv")
