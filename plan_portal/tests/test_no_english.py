@@ -18,6 +18,7 @@ from django.contrib.auth.models import Group, Permission
 
 from plan_portal.tests.factories import TaskFactory, UnitFactory, UserFactory, member
 from reports.services import weekly_report_build
+from tasks.comments import comment_create, urging_create
 from tasks.models import Status
 from tasks.services import request_create, request_decide, task_record_progress
 from units.models import Membership
@@ -258,6 +259,19 @@ def plan_world(db):
         decision="approve",
         document_ref="Công văn số 125/TĐC-VP ngày 06/02/2020",
         at=_vn(2020, 2, 6),
+    )
+    # Issue 12: a comment with a mention and a link, and an urging note, in the report's week.
+    comment_create(
+        task=first,
+        author=head,
+        body="Nhờ @canbo xem https://tcvn.gov.vn/du-thao",
+        at=datetime(2020, 2, 4, 9, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")),
+    )
+    urging_create(
+        task=first,
+        author=leadership,
+        note="Đề nghị khẩn trương hoàn thành",
+        at=datetime(2020, 2, 5, 9, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")),
     )
     weekly_report_build(plan=first.plan, iso_year=2020, iso_week=6)
     admin = get_user_model().objects.create_superuser("quantri", "quantri@tcvn.gov.vn", "x")
