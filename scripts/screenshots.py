@@ -41,7 +41,9 @@ def _env(db: Path) -> dict:
 
 
 def _manage(db: Path, *args: str) -> None:
-    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=_env(db), check=True, stdout=subprocess.DEVNULL)
+    done = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=_env(db), capture_output=True, text=True)
+    if done.returncode:  # the jobs' log is long: show it only when something failed
+        raise SystemExit(f"screenshots: manage.py {' '.join(args)} failed\n{done.stderr[-3000:]}")
 
 
 def build_demo(db: Path) -> None:
