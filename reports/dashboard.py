@@ -7,15 +7,19 @@ Every figure is computed in the database from the progress journal (through
 tasks.selectors); the number of queries does not depend on the data size.
 """
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, F, Q, QuerySet, Value
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, translation
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from plan_portal.dates import parse_date
@@ -236,12 +240,31 @@ def dashboard_data(*, plan: WorkPlan, as_of: date, unit: Unit | None = None) -> 
     Cached; the key holds the plan's journal version, so a new update or a
     plan edit shows at once. A cache outage only costs the recomputation.
     """
-    key = dashboard_cache_key(plan=plan, as_of=as_of, unit=unit, version=plan_journal_version(plan=plan))
-    data = cache.get(key)
+    return _data_under(_key(plan=plan, as_of=as_of, unit=unit), plan=plan, as_of=as_of, unit=unit)
+
+
+def _key(*, plan: WorkPlan, as_of: date, unit: Unit | None) -> str:
+    return dashboard_cache_key(plan=plan, as_of=as_of, unit=unit, version=plan_journal_version(plan=plan))
+
+
+def _data_under(key: str, *, plan: WorkPlan, as_of: date, unit: Unit | None, cached: dict | None = None) -> dict:
+    data = cached if cached is not None else cache.get(key)
     if data is None:
         data = dashboard_build(plan=plan, as_of=as_of, unit=unit)
         cache.set(key, data, CACHE_SECONDS)
     return data
+
+
+def dashboard_json_body(*, plan: WorkPlan, as_of: date, unit: Unit | None = None) -> bytes:
+    """data.json's body, cached as bytes under the same key as the figures: a
+    cached answer is one cache read, without unpickling or serialising the dict."""
+    key = _key(plan=plan, as_of=as_of, unit=unit)
+    body = cache.get(f"{key}:json")
+    if body is None:
+        data = _data_under(key, plan=plan, as_of=as_of, unit=unit)
+        body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).encode()
+        cache.set(f"{key}:json", body, CACHE_SECONDS)
+    return body
 
 
 def dashboard_build(*, plan: WorkPlan, as_of: date, unit: Unit | None = None) -> dict:
@@ -467,9 +490,27 @@ def dashboard_display(data: dict) -> dict:
 
 def dashboard_page(*, params: DashboardParams) -> dict:
     """The context of the dashboard page and of a unit page (params.unit set):
-    the cached figures plus what the templates show. No figures without a plan."""
-    data = dashboard_data(plan=params.plan, as_of=params.as_of, unit=params.unit) if params.plan else None
-    context = {"params": params, "data": data, "plan_years": dashboard_plan_years(), "unit": params.unit}
-    if data:
-        context.update(dashboard_display(data))
+    the cached figures plus what the templates show. No figures without a plan.
+
+    The page's body (`body_html`: charts' data, tables, lists; nothing in it
+    depends on the person) is cached as HTML under the figures' key, so a
+    cached page renders only its frame (heading, filters, menu)."""
+    context = {"params": params, "data": None, "plan_years": dashboard_plan_years(), "unit": params.unit}
+    if params.plan is None:
+        return context
+    plan, as_of, unit = params.plan, params.as_of, params.unit
+    key = _key(plan=plan, as_of=as_of, unit=unit)
+    found = cache.get_many([key, f"{key}:body"])
+    data = _data_under(key, plan=plan, as_of=as_of, unit=unit, cached=found.get(key))
+    body = found.get(f"{key}:body")
+    display = {
+        "previous_week_as_of": (as_of - timedelta(days=7)).isoformat(),
+        "next_week_as_of": (as_of + timedelta(days=7)).isoformat(),
+    }
+    if body is None:
+        body = render_to_string(
+            "reports/partials/dashboard_body.html", {"data": data, "unit": unit, **dashboard_display(data)}
+        )
+        cache.set(f"{key}:body", body, CACHE_SECONDS)
+    context.update(display, data=data, body_html=mark_safe(body))  # noqa: S308 - rendered by our template
     return context

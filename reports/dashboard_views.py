@@ -9,12 +9,12 @@ Nothing on it is editable; anonymous visitors are sent to the login page.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from .dashboard import dashboard_data, dashboard_page, dashboard_parse_params
+from .dashboard import dashboard_json_body, dashboard_page, dashboard_parse_params
 
 
 @login_required
@@ -35,5 +35,5 @@ def dashboard_json(request):
         return JsonResponse({"errors": {e.param: e.message for e in params.errors}}, status=400)
     if params.plan is None:
         return JsonResponse({"errors": {"plan": _("There is no work plan yet.")}}, status=404)
-    data = dashboard_data(plan=params.plan, as_of=params.as_of, unit=params.unit)
-    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    body = dashboard_json_body(plan=params.plan, as_of=params.as_of, unit=params.unit)
+    return HttpResponse(body, content_type="application/json")
