@@ -80,6 +80,8 @@ COUNT_KEYS = (
 )
 # Stale applies to work that should be moving; a task on hold is paused on purpose.
 STALE_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS)
+# The statuses counted on their own (COUNT_KEYS); completed is split by deadline instead.
+COUNTED_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS, Status.ON_HOLD, Status.CANCELLED)
 
 
 def local_tz() -> ZoneInfo:
@@ -173,7 +175,17 @@ def _annotate_latest_state(qs: QuerySet[Task], *, as_of: date, today: date) -> Q
         s_status=Coalesce(Subquery(journal.values("status")[:1]), Value(Status.NOT_STARTED), output_field=CharField()),
         s_progress=Coalesce(Subquery(journal.values("progress")[:1]), Value(0), output_field=IntegerField()),
         s_last_update=Subquery(journal.values("recorded_at")[:1], output_field=DateTimeField()),
-        s_completed_at=Subquery(run_starts.values("recorded_at")[:1], output_field=DateTimeField()),
+    ).annotate(s_completed_at=_when_completed(run_starts.values("recorded_at")[:1], DateTimeField()))
+
+
+def _when_completed(subquery, output_field):
+    """A fact of the completion run, read only for a task completed by then (as
+    the task's own `completed_at`, None otherwise): looking for the run's start
+    in an open task's journal would scan all its entries."""
+    return Case(
+        When(s_status=Status.COMPLETED, then=Subquery(subquery, output_field=output_field)),
+        default=Value(None),
+        output_field=output_field,
     )
 
 
@@ -187,7 +199,9 @@ def _annotate_process_state(qs: QuerySet[Task], *, as_of: date, today: date) -> 
             s_due_date=F("due_date"),
             s_extended=Exists(DueDateChange.objects.filter(task=OuterRef("pk"))),
             s_pending_request=Exists(TaskRequest.objects.filter(task=OuterRef("pk"), state=RequestState.PENDING)),
-            s_completion_id=Subquery(completions.order_by("-recorded_at", "-id").values("pk")[:1]),
+            s_completion_id=_when_completed(
+                completions.order_by("-recorded_at", "-id").values("pk")[:1], IntegerField()
+            ),
             s_confirmed=Exists(CompletionReview.objects.filter(update_id=OuterRef("s_completion_id"))),
         )
     cutoff = cutoff_for(as_of)
@@ -210,7 +224,7 @@ def _annotate_process_state(qs: QuerySet[Task], *, as_of: date, today: date) -> 
                 Q(state=RequestState.PENDING) | Q(decided_at__gte=cutoff)
             )
         ),
-        s_completion_id=Subquery(run_starts.values("pk")[:1]),
+        s_completion_id=_when_completed(run_starts.values("pk")[:1], IntegerField()),
         s_confirmed=Exists(
             CompletionReview.objects.filter(update_id=OuterRef("s_completion_id"), decided_at__lt=cutoff)
         ),
@@ -279,12 +293,6 @@ def count_aggregates() -> dict:
     return aggregates
 
 
-def _clean_counts(row: dict) -> tuple[dict, float]:
-    counts = {key: int(row.get(key) or 0) for key in COUNT_KEYS}
-    average = row.get("average_progress")
-    return counts, round(float(average), 1) if average is not None else 0.0
-
-
 @dataclass(frozen=True)
 class PlanFigures:
     plan: WorkPlan
@@ -300,45 +308,167 @@ def plan_default_as_of(*, plan: WorkPlan) -> date:
 
 
 def plan_figures(*, plan: WorkPlan, as_of: date, tasks: QuerySet[Task] | None = None) -> PlanFigures:
-    """Headline counts, per lead unit and per field, as of a date. Three queries."""
+    """Headline counts, per lead unit and per field, as of a date. Two queries.
+
+    The state of every task is read once (`task_states`: one row per task,
+    each fact from the journal computed once), then counted here; the rules
+    are those of task_annotate_as_of, which the task list filters on, so a
+    figure equals the rows its link shows (tests compare both on every date)."""
     from .models import Field
 
     base = tasks if tasks is not None else Task.objects.filter(plan=plan)
-    annotated = task_annotate_as_of(base.order_by(), as_of=as_of)
-    counts, average = _clean_counts(annotated.aggregate(**count_aggregates()))
-
+    rows = task_states(base, as_of=as_of)
+    counts, average = _count_rows(rows)
+    units = {
+        row["pk"]: row
+        for row in Unit.objects.filter(pk__in={row["lead_unit_id"] for row in rows}).values(
+            "pk", "code", "name", "name_en", "sort_order"
+        )
+    }
     by_unit = []
-    for row in (
-        annotated.values("lead_unit__code", "lead_unit__name", "lead_unit__name_en", "lead_unit__sort_order")
-        .annotate(**count_aggregates())
-        .order_by("lead_unit__sort_order", "lead_unit__code")
-    ):
-        unit_counts, unit_average = _clean_counts(row)
+    for unit_id, group in _grouped(rows, "lead_unit_id").items():
+        unit = units[unit_id]
+        unit_counts, unit_average = _count_rows(group)
         by_unit.append(
             {
-                "unit": row["lead_unit__code"],
-                "name": row["lead_unit__name"],
-                "name_en": row["lead_unit__name_en"],
+                "unit": unit["code"],
+                "name": unit["name"],
+                "name_en": unit["name_en"],
                 **unit_counts,
                 "average_progress": unit_average,
+                "_order": (unit["sort_order"], unit["code"]),
             }
         )
-
+    by_unit.sort(key=lambda row: row.pop("_order"))
     labels = dict(Field.choices)
     by_field = []
-    for row in annotated.values("field").annotate(**count_aggregates()).order_by("field"):
-        field_counts, field_average = _clean_counts(row)
+    for field, group in sorted(_grouped(rows, "field").items()):
+        field_counts, field_average = _count_rows(group)
         by_field.append(
-            {
-                "field": row["field"],
-                "label": str(labels.get(row["field"], row["field"])),
-                **field_counts,
-                "average_progress": field_average,
-            }
+            {"field": field, "label": str(labels.get(field, field)), **field_counts, "average_progress": field_average}
         )
     return PlanFigures(
         plan=plan, as_of=as_of, counts=counts, average_progress=average, by_unit=by_unit, by_field=by_field
     )
+
+
+def _grouped(rows: list[dict], key: str) -> dict:
+    groups: dict = {}
+    for row in rows:
+        groups.setdefault(row[key], []).append(row)
+    return groups
+
+
+STATE_FACTS = (
+    "s_status",
+    "s_progress",
+    "s_last_update",
+    "s_completed_at",
+    "s_due_date",
+    "s_extended",
+    "s_pending_request",
+    "s_confirmed",
+)
+
+
+def task_states(qs: QuerySet[Task], *, as_of: date) -> list[dict]:
+    """Every task of `qs` with its state as of `as_of`, in one query and one pass.
+
+    The query reads each fact once per task (the journal's latest entry by the
+    cutoff, the start of the final completed run, only for a completed task,
+    the due date in force, the pending request and confirmation): a probe of an
+    index each, never repeated inside the classification or an aggregate. The
+    classification (`s_state` and the flags) is then derived here by
+    `classify_state`, the same rules task_annotate_as_of writes in SQL.
+    """
+    today = local_today()
+    annotated = _annotate_process_state(
+        _annotate_latest_state(qs.order_by(), as_of=as_of, today=today), as_of=as_of, today=today
+    )
+    rows = list(annotated.values("pk", "lead_unit_id", "field", "start_date", *STATE_FACTS))
+    rules = _StateRules.for_date(as_of)
+    for row in rows:
+        row.update(rules.classify(row))
+    return rows
+
+
+@dataclass(frozen=True)
+class _StateRules:
+    """task_annotate_as_of's `_state_and_flags`, in Python, for rows of facts."""
+
+    as_of: date
+    stale_since: datetime
+    never_updated_stale_from: date
+    tz: ZoneInfo
+
+    @classmethod
+    def for_date(cls, as_of: date) -> "_StateRules":
+        return cls(
+            as_of=as_of,
+            stale_since=day_start(as_of - timedelta(days=settings.STALE_AFTER_DAYS - 1)),
+            never_updated_stale_from=as_of - timedelta(days=settings.STALE_AFTER_DAYS),
+            tz=local_tz(),
+        )
+
+    def classify(self, row: dict) -> dict:
+        status, due = row["s_status"], row["s_due_date"]
+        is_open = status in OPEN_STATUSES
+        overdue_date = due is not None and due < self.as_of
+        if status == Status.COMPLETED:
+            done = row["s_completed_at"]
+            on_time = done is not None and due is not None and done.astimezone(self.tz).date() <= due
+            state = STATE_COMPLETED_ON_TIME if on_time else STATE_COMPLETED_LATE
+        elif status == Status.CANCELLED:
+            state = STATE_CANCELLED
+        else:
+            state = STATE_OPEN_OVERDUE if overdue_date else STATE_OPEN_WITHIN_DEADLINE
+        last, start = row["s_last_update"], row["start_date"]
+        return {
+            "s_state": state,
+            "s_overdue": is_open and overdue_date,
+            "s_awaiting_confirmation": status == Status.COMPLETED and not row["s_confirmed"],
+            "s_at_risk": is_open and self._expected(start, due) > row["s_progress"] + settings.AT_RISK_MARGIN,
+            "s_stale": status in STALE_STATUSES
+            and (
+                (last is not None and last < self.stale_since)
+                or (last is None and start is not None and start <= self.never_updated_stale_from)
+            ),
+        }
+
+    def _expected(self, start: date | None, due: date | None) -> float:
+        """expected_progress: 100 once due, 0 before the start, else the elapsed share."""
+        if due is None or start is None:
+            return float("-inf")  # SQL: NULL, so never at risk
+        if due <= self.as_of:
+            return 100.0
+        if start >= self.as_of:
+            return 0.0
+        return 100.0 * (self.as_of - start).days / (due - start).days
+
+
+def _count_rows(rows: list[dict]) -> tuple[dict, float]:
+    """count_aggregates over classified rows: the counts and the average progress (cancelled left out)."""
+    counts = dict.fromkeys(COUNT_KEYS, 0)
+    counts["total"] = len(rows)
+    progress = []
+    flags = (
+        ("at_risk", "s_at_risk"),
+        ("stale", "s_stale"),
+        ("extended", "s_extended"),
+        ("awaiting_confirmation", "s_awaiting_confirmation"),
+        ("pending_requests", "s_pending_request"),
+    )
+    for row in rows:
+        status = row["s_status"]
+        if row["s_state"] in FOUR_WAY_STATES:
+            counts[row["s_state"]] += 1
+        if status in COUNTED_STATUSES:
+            counts[status] += 1
+        if status != Status.CANCELLED:
+            progress.append(row["s_progress"])
+        for key, flag in flags:
+            counts[key] += bool(row[flag])
+    return counts, round(sum(progress) / len(progress), 1) if progress else 0.0
 
 
 def week_bounds(day: date) -> tuple[date, date]:
