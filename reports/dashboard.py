@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models import Count, F, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, translation
@@ -27,7 +27,6 @@ from tasks.labels import ACTIVITY_LABELS, COUNT_LABELS
 from tasks.models import ProgressUpdate, Status, Task, WorkPlan
 from tasks.selectors import (
     COUNT_KEYS,
-    DaysBetween,
     cutoff_for,
     day_start,
     local_today,
@@ -35,7 +34,7 @@ from tasks.selectors import (
     plan_figures,
     plan_get_current,
     plan_units_not_updated,
-    task_annotate_as_of,
+    task_states,
     week_bounds,
 )
 from units.models import Unit
@@ -144,15 +143,12 @@ def plan_journal_version(*, plan: WorkPlan) -> str:
     return str(version or 0)
 
 
-def task_overdue_list(*, tasks: QuerySet[Task], as_of: date) -> QuerySet[Task]:
-    """Open tasks past their due date as of `as_of`, most days overdue first."""
-    return (
-        task_annotate_as_of(tasks, as_of=as_of)
-        .filter(s_overdue=True)
-        .annotate(days_overdue=DaysBetween(Value(as_of), F("s_due_date")))
-        .select_related("lead_unit")
-        .order_by("-days_overdue", "code")
-    )
+def overdue_states(*, states: list[dict], as_of: date) -> list[dict]:
+    """The open tasks past their due date as of `as_of` (rows of task_states),
+    most days overdue first, then by code."""
+    overdue = [row for row in states if row["s_overdue"]]
+    overdue.sort(key=lambda row: (-(as_of - row["s_due_date"]).days, row["code"]))
+    return overdue
 
 
 def _journal(*, tasks: QuerySet[Task]) -> QuerySet[ProgressUpdate]:
@@ -272,7 +268,8 @@ def dashboard_build(*, plan: WorkPlan, as_of: date, unit: Unit | None = None) ->
     tasks = Task.objects.filter(plan=plan)
     if unit is not None:
         tasks = tasks.filter(lead_unit=unit)
-    figures = plan_figures(plan=plan, as_of=as_of, tasks=tasks)  # 3 queries
+    states = task_states(tasks, as_of=as_of)  # 1 query: every task's state, read once
+    figures = plan_figures(plan=plan, as_of=as_of, tasks=tasks, states=states)  # 1 query
     burnup = plan_burnup(plan=plan, until=as_of, tasks=tasks)  # 4 queries
     # Once the plan is over, "this week" is its last week, not today's calendar week.
     week_ref = min(as_of, plan.end_date)
@@ -282,7 +279,7 @@ def dashboard_build(*, plan: WorkPlan, as_of: date, unit: Unit | None = None) ->
     def link(**filters) -> str:
         return task_list_url(plan=plan, as_of=as_of, unit=unit, **filters)
 
-    overdue = _overdue_rows(tasks=tasks, as_of=as_of)  # 1 query
+    overdue = _overdue_rows(states=states, as_of=as_of)  # 1 query
     changes = _status_change_rows(tasks=tasks, start=week_start, end=week_end, as_of=as_of)  # 1 query
     activity = week_activity_compare(tasks=tasks, start=week_start, end=week_end)  # 1 query
     not_updated = list(  # 1 query (plan_units_not_updated nests the rest)
@@ -317,22 +314,24 @@ def dashboard_build(*, plan: WorkPlan, as_of: date, unit: Unit | None = None) ->
     }
 
 
-def _overdue_rows(*, tasks: QuerySet[Task], as_of: date) -> list[dict]:
+def _overdue_rows(*, states: list[dict], as_of: date) -> list[dict]:
+    shown = overdue_states(states=states, as_of=as_of)[:OVERDUE_LIMIT]
+    tasks = Task.objects.select_related("lead_unit").in_bulk([row["pk"] for row in shown])
     return [
         {
-            "code": task.code,
-            "url": reverse("tasks:detail", args=[task.pk]),
-            "title": task.title,
-            "lead_unit": task.lead_unit.code,
-            "lead_unit_name": task.lead_unit.name,
-            "due_date": task.s_due_date.isoformat(),
-            "due_date_display": _date_display(task.s_due_date),
-            "days_overdue": task.days_overdue,
-            "status": task.s_status,
-            "status_label": str(Status(task.s_status).label),
-            "progress": task.s_progress,
+            "code": row["code"],
+            "url": reverse("tasks:detail", args=[row["pk"]]),
+            "title": tasks[row["pk"]].title,
+            "lead_unit": tasks[row["pk"]].lead_unit.code,
+            "lead_unit_name": tasks[row["pk"]].lead_unit.name,
+            "due_date": row["s_due_date"].isoformat(),
+            "due_date_display": _date_display(row["s_due_date"]),
+            "days_overdue": (as_of - row["s_due_date"]).days,
+            "status": row["s_status"],
+            "status_label": str(Status(row["s_status"]).label),
+            "progress": row["s_progress"],
         }
-        for task in task_overdue_list(tasks=tasks, as_of=as_of)[:OVERDUE_LIMIT]
+        for row in shown
     ]
 
 

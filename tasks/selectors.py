@@ -307,8 +307,11 @@ def plan_default_as_of(*, plan: WorkPlan) -> date:
     return local_today()
 
 
-def plan_figures(*, plan: WorkPlan, as_of: date, tasks: QuerySet[Task] | None = None) -> PlanFigures:
-    """Headline counts, per lead unit and per field, as of a date. Two queries.
+def plan_figures(
+    *, plan: WorkPlan, as_of: date, tasks: QuerySet[Task] | None = None, states: list[dict] | None = None
+) -> PlanFigures:
+    """Headline counts, per lead unit and per field, as of a date. Two queries
+    (one when the caller passes the `states` of task_states(tasks, as_of=as_of)).
 
     The state of every task is read once (`task_states`: one row per task,
     each fact from the journal computed once), then counted here; the rules
@@ -317,7 +320,7 @@ def plan_figures(*, plan: WorkPlan, as_of: date, tasks: QuerySet[Task] | None = 
     from .models import Field
 
     base = tasks if tasks is not None else Task.objects.filter(plan=plan)
-    rows = task_states(base, as_of=as_of)
+    rows = states if states is not None else task_states(base, as_of=as_of)
     counts, average = _count_rows(rows)
     units = {
         row["pk"]: row
@@ -385,7 +388,7 @@ def task_states(qs: QuerySet[Task], *, as_of: date) -> list[dict]:
     annotated = _annotate_process_state(
         _annotate_latest_state(qs.order_by(), as_of=as_of, today=today), as_of=as_of, today=today
     )
-    rows = list(annotated.values("pk", "lead_unit_id", "field", "start_date", *STATE_FACTS))
+    rows = list(annotated.values("pk", "code", "lead_unit_id", "field", "start_date", *STATE_FACTS))
     rules = _StateRules.for_date(as_of)
     for row in rows:
         row.update(rules.classify(row))
