@@ -99,9 +99,14 @@ def age_in_days(moment, today) -> int:
 
 
 def _row_labels() -> dict:
+    """Per page: the translated words, the date format and the URL maker of every row."""
+    from django.utils.formats import get_format
     from django.utils.translation import gettext
 
     return {
+        "date_format": get_format("SHORT_DATE_FORMAT"),
+        "urls": _RowUrls(),
+    } | {
         key: escape(gettext(text))
         for key, text in {
             "updated": "updated",
@@ -119,21 +124,36 @@ def _row_labels() -> dict:
     }
 
 
-def _short_date(value) -> str:
-    from django.utils import formats, timezone
+def _short_date(value, date_format: str) -> str:
+    """The `date:"SHORT_DATE_FORMAT"` filter (local time for a datetime), with the format looked up once."""
+    from django.utils import dateformat, timezone
 
     if not value:
         return ""
     if hasattr(value, "tzinfo") and timezone.is_aware(value):
         value = timezone.localtime(value)
-    return escape(formats.date_format(value, "SHORT_DATE_FORMAT"))
+    return escape(dateformat.format(value, date_format))
+
+
+class _RowUrls:
+    """tasks:detail and tasks:update-create of any task, from one reverse() each (`<int:pk>` paths)."""
+
+    MARK = 987654321
+
+    def __init__(self):
+        from django.urls import reverse
+
+        self.detail = reverse("tasks:detail", args=[self.MARK]).split(str(self.MARK))
+        self.update = reverse("tasks:update-create", args=[self.MARK]).split(str(self.MARK))
+
+    def __call__(self, kind: str, pk: int) -> str:
+        before, after = getattr(self, kind)
+        return f"{before}{int(pk)}{after}"
 
 
 def _row_action(task, *, detail: str, labels: dict, inline_updates, can_decide, form) -> str:
     if inline_updates and task.can_update and not form:
-        from django.urls import reverse
-
-        update = reverse("tasks:update-create", args=[task.pk])
+        update = labels["urls"]("update", task.pk)
         return (
             f'\n    <a class="btn btn-sm btn-outline-primary text-nowrap" href="{detail}#update"\n'
             f'       data-hx-get="{update}" data-hx-target="#task-{task.pk}" data-hx-swap="outerHTML"\n'
@@ -180,7 +200,7 @@ def _row_due(task, *, labels: dict) -> str:
     overdue = f'<div class="mark-overdue small" data-mark="overdue">{labels["overdue"]}</div>' if task.s_overdue else ""
     at_risk = f'<div class="mark-at-risk small" data-mark="at-risk">{labels["at_risk"]}</div>' if task.s_at_risk else ""
     return (
-        f'  <td class="text-nowrap">\n    {_short_date(task.s_due_date)}\n'
+        f'  <td class="text-nowrap">\n    {_short_date(task.s_due_date, labels["date_format"])}\n'
         f"    {extended}\n    {overdue}\n    {at_risk}\n  </td>\n"
     )
 
@@ -198,12 +218,10 @@ def _row_status_progress(task, *, labels: dict) -> str:
 
 def _row_open(task, *, search_q: str, labels: dict, inline_updates, can_decide, saved, form) -> str:
     """<tbody> and the task's row (tasks/partials/task_row.html before its form)."""
-    from django.urls import reverse
-
-    detail = reverse("tasks:detail", args=[task.pk])
+    detail = labels["urls"]("detail", task.pk)
     mark = "mark-overdue" if task.s_overdue else "mark-at-risk" if task.s_at_risk else ""
     unit_code = highlight(task.lead_unit.code, search_q)
-    last = _short_date(task.s_last_update)
+    last = _short_date(task.s_last_update, labels["date_format"])
     updated = f" · {labels['updated']} {last}" if task.s_last_update else ""
     action = _row_action(
         task, detail=detail, labels=labels, inline_updates=inline_updates, can_decide=can_decide, form=form
