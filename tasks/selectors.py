@@ -322,12 +322,8 @@ def plan_figures(
     base = tasks if tasks is not None else Task.objects.filter(plan=plan)
     rows = states if states is not None else task_states(base, as_of=as_of)
     counts, average = _count_rows(rows)
-    units = {
-        row["pk"]: row
-        for row in Unit.objects.filter(pk__in={row["lead_unit_id"] for row in rows}).values(
-            "pk", "code", "name", "name_en", "sort_order"
-        )
-    }
+    # Every unit (a few dozen rows), so the query runs whatever the tasks: a fixed count.
+    units = {row["pk"]: row for row in Unit.objects.values("pk", "code", "name", "name_en", "sort_order")}
     by_unit = []
     for unit_id, group in _grouped(rows, "lead_unit_id").items():
         unit = units[unit_id]
