@@ -199,8 +199,10 @@ def week_status_changes(*, tasks: QuerySet[Task], start: date, end: date):
     )
 
 
-def units_not_updated(*, plan: WorkPlan, start: date, end: date, unit: Unit | None = None) -> QuerySet[Unit]:
-    qs = plan_units_not_updated(plan=plan, start=start, end=end)
+def units_not_updated(
+    *, plan: WorkPlan, start: date, end: date, unit: Unit | None = None, states: list[dict] | None = None
+) -> QuerySet[Unit]:
+    qs = plan_units_not_updated(plan=plan, start=start, end=end, states=states)
     return qs.filter(pk=unit.pk) if unit is not None else qs
 
 
@@ -282,8 +284,12 @@ def dashboard_build(*, plan: WorkPlan, as_of: date, unit: Unit | None = None) ->
     overdue = _overdue_rows(states=states, as_of=as_of)  # 1 query
     changes = _status_change_rows(tasks=tasks, start=week_start, end=week_end, as_of=as_of)  # 1 query
     activity = week_activity_compare(tasks=tasks, start=week_start, end=week_end)  # 1 query
+    # The whole plan's states as of the week's end, when they are the ones read above (not for a unit's page).
+    plan_states = states if unit is None and week_end == as_of else None
     not_updated = list(  # 1 query (plan_units_not_updated nests the rest)
-        units_not_updated(plan=plan, start=week_start, end=week_end, unit=unit).values("code", "name")
+        units_not_updated(plan=plan, start=week_start, end=week_end, unit=unit, states=plan_states).values(
+            "code", "name"
+        )
     )
 
     by_unit = [{**row, "completion_rate": _rate(row)} for row in figures.by_unit]

@@ -82,6 +82,13 @@ COUNT_KEYS = (
 STALE_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS)
 # The statuses counted on their own (COUNT_KEYS); completed is split by deadline instead.
 COUNTED_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS, Status.ON_HOLD, Status.CANCELLED)
+COUNTED_FLAGS = (
+    ("at_risk", "s_at_risk"),
+    ("stale", "s_stale"),
+    ("extended", "s_extended"),
+    ("awaiting_confirmation", "s_awaiting_confirmation"),
+    ("pending_requests", "s_pending_request"),
+)
 
 
 def local_tz() -> ZoneInfo:
@@ -314,48 +321,60 @@ def plan_figures(
     (one when the caller passes the `states` of task_states(tasks, as_of=as_of)).
 
     The state of every task is read once (`task_states`: one row per task,
-    each fact from the journal computed once), then counted here; the rules
-    are those of task_annotate_as_of, which the task list filters on, so a
-    figure equals the rows its link shows (tests compare both on every date)."""
+    each fact from the journal computed once), then counted here in one pass;
+    the rules are those of task_annotate_as_of, which the task list filters on,
+    so a figure equals the rows its link shows (tests compare both on every date)."""
     from .models import Field
 
     base = tasks if tasks is not None else Task.objects.filter(plan=plan)
     rows = states if states is not None else task_states(base, as_of=as_of)
-    counts, average = _count_rows(rows)
+    whole, per_unit, per_field = _Tally(), {}, {}
+    for row in rows:
+        keys = row["_counts"]
+        whole.add(keys, row)
+        (per_unit.get(row["lead_unit_id"]) or per_unit.setdefault(row["lead_unit_id"], _Tally())).add(keys, row)
+        (per_field.get(row["field"]) or per_field.setdefault(row["field"], _Tally())).add(keys, row)
     # Every unit (a few dozen rows), so the query runs whatever the tasks: a fixed count.
     units = {row["pk"]: row for row in Unit.objects.values("pk", "code", "name", "name_en", "sort_order")}
-    by_unit = []
-    for unit_id, group in _grouped(rows, "lead_unit_id").items():
-        unit = units[unit_id]
-        unit_counts, unit_average = _count_rows(group)
-        by_unit.append(
-            {
-                "unit": unit["code"],
-                "name": unit["name"],
-                "name_en": unit["name_en"],
-                **unit_counts,
-                "average_progress": unit_average,
-                "_order": (unit["sort_order"], unit["code"]),
-            }
+    by_unit = [
+        {"unit": units[pk]["code"], "name": units[pk]["name"], "name_en": units[pk]["name_en"], **tally.result()}
+        for pk, tally in sorted(
+            per_unit.items(), key=lambda item: (units[item[0]]["sort_order"], units[item[0]]["code"])
         )
-    by_unit.sort(key=lambda row: row.pop("_order"))
+    ]
     labels = dict(Field.choices)
-    by_field = []
-    for field, group in sorted(_grouped(rows, "field").items()):
-        field_counts, field_average = _count_rows(group)
-        by_field.append(
-            {"field": field, "label": str(labels.get(field, field)), **field_counts, "average_progress": field_average}
-        )
+    by_field = [
+        {"field": field, "label": str(labels.get(field, field)), **tally.result()}
+        for field, tally in sorted(per_field.items())
+    ]
+    total = whole.result()
+    average = total.pop("average_progress")
     return PlanFigures(
-        plan=plan, as_of=as_of, counts=counts, average_progress=average, by_unit=by_unit, by_field=by_field
+        plan=plan, as_of=as_of, counts=total, average_progress=average, by_unit=by_unit, by_field=by_field
     )
 
 
-def _grouped(rows: list[dict], key: str) -> dict:
-    groups: dict = {}
-    for row in rows:
-        groups.setdefault(row[key], []).append(row)
-    return groups
+class _Tally:
+    """count_aggregates over classified rows: the COUNT_KEYS counts and the
+    average progress of the tasks that are not cancelled."""
+
+    __slots__ = ("counts", "progress_sum", "progress_n")
+
+    def __init__(self):
+        self.counts = dict.fromkeys(COUNT_KEYS, 0)
+        self.progress_sum = self.progress_n = 0
+
+    def add(self, keys: tuple, row: dict) -> None:
+        counts = self.counts
+        for key in keys:
+            counts[key] += 1
+        if row["s_status"] != Status.CANCELLED:
+            self.progress_sum += row["s_progress"]
+            self.progress_n += 1
+
+    def result(self) -> dict:
+        average = round(self.progress_sum / self.progress_n, 1) if self.progress_n else 0.0
+        return {**self.counts, "average_progress": average}
 
 
 STATE_FACTS = (
@@ -422,7 +441,7 @@ class _StateRules:
         else:
             state = STATE_OPEN_OVERDUE if overdue_date else STATE_OPEN_WITHIN_DEADLINE
         last, start = row["s_last_update"], row["start_date"]
-        return {
+        flags = {
             "s_state": state,
             "s_overdue": is_open and overdue_date,
             "s_awaiting_confirmation": status == Status.COMPLETED and not row["s_confirmed"],
@@ -433,6 +452,18 @@ class _StateRules:
                 or (last is None and start is not None and start <= self.never_updated_stale_from)
             ),
         }
+        return flags | {"_counts": self._count_keys(row | flags)}
+
+    @staticmethod
+    def _count_keys(row: dict) -> tuple:
+        """The COUNT_KEYS this task adds one to (count_aggregates' filters)."""
+        keys = ["total"]
+        if row["s_state"] in FOUR_WAY_STATES:
+            keys.append(row["s_state"])
+        if row["s_status"] in COUNTED_STATUSES:
+            keys.append(row["s_status"])
+        keys += [key for key, flag in COUNTED_FLAGS if row[flag]]
+        return tuple(keys)
 
     def _expected(self, start: date | None, due: date | None) -> float:
         """expected_progress: 100 once due, 0 before the start, else the elapsed share."""
@@ -443,31 +474,6 @@ class _StateRules:
         if start >= self.as_of:
             return 0.0
         return 100.0 * (self.as_of - start).days / (due - start).days
-
-
-def _count_rows(rows: list[dict]) -> tuple[dict, float]:
-    """count_aggregates over classified rows: the counts and the average progress (cancelled left out)."""
-    counts = dict.fromkeys(COUNT_KEYS, 0)
-    counts["total"] = len(rows)
-    progress = []
-    flags = (
-        ("at_risk", "s_at_risk"),
-        ("stale", "s_stale"),
-        ("extended", "s_extended"),
-        ("awaiting_confirmation", "s_awaiting_confirmation"),
-        ("pending_requests", "s_pending_request"),
-    )
-    for row in rows:
-        status = row["s_status"]
-        if row["s_state"] in FOUR_WAY_STATES:
-            counts[row["s_state"]] += 1
-        if status in COUNTED_STATUSES:
-            counts[status] += 1
-        if status != Status.CANCELLED:
-            progress.append(row["s_progress"])
-        for key, flag in flags:
-            counts[key] += bool(row[flag])
-    return counts, round(sum(progress) / len(progress), 1) if progress else 0.0
 
 
 def week_bounds(day: date) -> tuple[date, date]:
@@ -627,9 +633,16 @@ def plan_week_activity(*, plan: WorkPlan, start: date, end: date) -> dict:
     )
 
 
-def plan_units_not_updated(*, plan: WorkPlan, start: date, end: date) -> QuerySet[Unit]:
-    """Lead units with tasks in progress (as of `end`) whose tasks got no update in the period."""
-    in_progress = task_annotate_as_of(Task.objects.filter(plan=plan), as_of=end).filter(s_status=Status.IN_PROGRESS)
+def plan_units_not_updated(
+    *, plan: WorkPlan, start: date, end: date, states: list[dict] | None = None
+) -> QuerySet[Unit]:
+    """Lead units with tasks in progress (as of `end`) whose tasks got no update in the period.
+    `states`: the plan's task_states as of `end`, when the caller has them (no second pass)."""
+    if states is not None:
+        in_progress = [row["lead_unit_id"] for row in states if row["s_status"] == Status.IN_PROGRESS] or [0]
+    else:
+        annotated = task_annotate_as_of(Task.objects.filter(plan=plan), as_of=end)
+        in_progress = annotated.filter(s_status=Status.IN_PROGRESS).values("lead_unit")
     updated = ProgressUpdate.objects.filter(
         task__plan=plan,
         task__lead_unit=OuterRef("pk"),
@@ -637,7 +650,7 @@ def plan_units_not_updated(*, plan: WorkPlan, start: date, end: date) -> QuerySe
         recorded_at__lt=cutoff_for(end),
     )
     return (
-        Unit.objects.filter(pk__in=in_progress.values("lead_unit"))
+        Unit.objects.filter(pk__in=in_progress)
         .annotate(posted=Exists(updated))
         .filter(posted=False)
         .order_by("sort_order", "code")
