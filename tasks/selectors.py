@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
     Avg,
     BooleanField,
@@ -400,14 +401,70 @@ def task_states(qs: QuerySet[Task], *, as_of: date) -> list[dict]:
     `classify_state`, the same rules task_annotate_as_of writes in SQL.
     """
     today = local_today()
-    annotated = _annotate_process_state(
-        _annotate_latest_state(qs.order_by(), as_of=as_of, today=today), as_of=as_of, today=today
-    )
-    rows = list(annotated.values("pk", "code", "lead_unit_id", "field", "start_date", *STATE_FACTS))
+    if as_of < today and connection.vendor == "postgresql":
+        rows = _past_facts_postgresql(qs, as_of=as_of)
+    else:
+        annotated = _annotate_process_state(
+            _annotate_latest_state(qs.order_by(), as_of=as_of, today=today), as_of=as_of, today=today
+        )
+        rows = list(annotated.values("pk", "code", "lead_unit_id", "field", "start_date", *STATE_FACTS))
     rules = _StateRules.for_date(as_of)
     for row in rows:
         row.update(rules.classify(row))
     return rows
+
+
+# The facts of a past date on PostgreSQL: the journal's latest entry by the cutoff
+# read once per task by a LATERAL join (its status, progress and time together,
+# where the portable annotations probe the index once for each and again inside
+# every expression that uses the status), the completed run's start only for a
+# completed task. Same facts as _annotate_latest_state/_annotate_process_state;
+# tasks/tests/test_states_one_pass.py compares both on every date.
+PAST_FACTS_SQL = """
+SELECT t.id AS pk, t.code, t.lead_unit_id, t.field, t.start_date,
+       COALESCE(latest.status, %s) AS s_status,
+       COALESCE(latest.progress, 0) AS s_progress,
+       latest.recorded_at AS s_last_update,
+       run.recorded_at AS s_completed_at,
+       COALESCE(moved.new_due_date, first_change.old_due_date, t.due_date) AS s_due_date,
+       COALESCE(moved.found, FALSE) AS s_extended,
+       EXISTS (SELECT 1 FROM {request} r WHERE r.task_id = t.id AND r.requested_at < %s
+               AND (r.state = %s OR r.decided_at >= %s)) AS s_pending_request,
+       EXISTS (SELECT 1 FROM {review} v WHERE v.update_id = run.id AND v.decided_at < %s) AS s_confirmed
+FROM {task} t
+LEFT JOIN LATERAL (SELECT u.status, u.progress, u.recorded_at FROM {update} u
+                   WHERE u.task_id = t.id AND u.recorded_at < %s
+                   ORDER BY u.recorded_at DESC, u.id DESC LIMIT 1) latest ON TRUE
+LEFT JOIN LATERAL (SELECT u.id, u.recorded_at FROM {update} u
+                   WHERE latest.status = %s AND u.task_id = t.id AND u.recorded_at < %s
+                     AND u.status = %s AND u.previous_status <> %s
+                   ORDER BY u.recorded_at DESC, u.id DESC LIMIT 1) run ON TRUE
+LEFT JOIN LATERAL (SELECT TRUE AS found, d.new_due_date FROM {change} d
+                   WHERE d.task_id = t.id AND d.effective_at < %s
+                   ORDER BY d.effective_at DESC, d.id DESC LIMIT 1) moved ON TRUE
+LEFT JOIN LATERAL (SELECT d.old_due_date FROM {change} d WHERE d.task_id = t.id
+                   ORDER BY d.effective_at, d.id LIMIT 1) first_change ON TRUE
+WHERE t.id IN ({scope})
+"""
+
+
+def _past_facts_postgresql(qs: QuerySet[Task], *, as_of: date) -> list[dict]:
+    scope, scope_params = qs.order_by().values("pk").query.sql_with_params()
+    cutoff, done = cutoff_for(as_of), Status.COMPLETED.value
+    sql = PAST_FACTS_SQL.format(
+        task=Task._meta.db_table,
+        update=ProgressUpdate._meta.db_table,
+        change=DueDateChange._meta.db_table,
+        request=TaskRequest._meta.db_table,
+        review=CompletionReview._meta.db_table,
+        scope=scope,
+    )
+    params = [Status.NOT_STARTED.value, cutoff, RequestState.PENDING.value, cutoff, cutoff, cutoff]
+    params += [done, cutoff, done, done, cutoff, *scope_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 @dataclass(frozen=True)
