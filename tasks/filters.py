@@ -120,7 +120,17 @@ class MemoSelect(forms.Select):
     rendered: ClassVar[dict[tuple, str]] = {}
     LIMIT = 2000  # forgotten all at once beyond this (values typed into URLs)
 
+    def _read_choices(self) -> None:
+        """Read the options once per form (the unit options are a query)."""
+        if not isinstance(self.choices, list):
+            self.choices = list(self.choices)
+
+    def use_required_attribute(self, initial):
+        self._read_choices()
+        return super().use_required_attribute(initial)
+
     def render(self, name, value, attrs=None, renderer=None):
+        self._read_choices()
         options = tuple((str(key), str(label)) for key, label in self.choices)
         settings_ = tuple(sorted({**self.attrs, **(attrs or {})}.items()))
         key = (name, repr(value), settings_, options, get_language(), self.allow_multiple_selected)
@@ -235,7 +245,8 @@ class TaskFilter(django_filters.FilterSet):
         super().__init__(data, *args, **kwargs)
         self.plan = None
         self.as_of = None
-        self.form.fields["unit"].choices = unit_choices(self.form.fields["unit"].empty_label)
+        unit_field = self.form.fields["unit"]
+        unit_field.choices = lambda: unit_choices(unit_field.empty_label)  # read when rendered (not by exports)
         for field in self.form.fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxSelectMultiple):

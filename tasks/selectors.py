@@ -502,7 +502,7 @@ class _StateRules:
             "s_state": state,
             "s_overdue": is_open and overdue_date,
             "s_awaiting_confirmation": status == Status.COMPLETED and not row["s_confirmed"],
-            "s_at_risk": is_open and self._expected(start, due) > row["s_progress"] + settings.AT_RISK_MARGIN,
+            "s_at_risk": is_open and self.expected(start, due) > row["s_progress"] + settings.AT_RISK_MARGIN,
             "s_stale": status in STALE_STATUSES
             and (
                 (last is not None and last < self.stale_since)
@@ -522,7 +522,7 @@ class _StateRules:
         keys += [key for key, flag in COUNTED_FLAGS if row[flag]]
         return tuple(keys)
 
-    def _expected(self, start: date | None, due: date | None) -> float:
+    def expected(self, start: date | None, due: date | None) -> float:
         """expected_progress: 100 once due, 0 before the start, else the elapsed share."""
         if due is None or start is None:
             return float("-inf")  # SQL: NULL, so never at risk
@@ -729,10 +729,14 @@ def task_user_can_record_progress(*, user, task: Task) -> bool:
 
 
 def task_user_contributing_units(*, user, task: Task) -> list[Unit]:
-    """The coordinating units of the task the user belongs to (they may post contributions)."""
+    """The coordinating units of the task the user belongs to (they may post contributions).
+    No query when the task's coordinations are prefetched (task_get_detail)."""
     unit_ids = user_unit_ids(user)
     if not unit_ids:
         return []
+    if "coordinations" in getattr(task, "_prefetched_objects_cache", {}):
+        units = [coordination.unit for coordination in task.coordinations.all() if coordination.unit_id in unit_ids]
+        return sorted(units, key=lambda unit: (unit.sort_order, unit.code))
     return list(Unit.objects.filter(pk__in=unit_ids, coordinations__task_id=task.pk).order_by("sort_order", "code"))
 
 
@@ -786,12 +790,12 @@ def task_list_base(*, user) -> QuerySet[Task]:
 
 
 def task_get_detail(*, pk: int) -> Task:
-    """A task with its units, parent and sub-tasks loaded (four queries), and its state today
-    (`s_overdue`, `s_at_risk`, … of task_annotate_as_of, in the same query)."""
+    """A task with its units, parent and sub-tasks loaded (three queries), and its marks of today
+    (`s_overdue`, `s_at_risk`, `s_expected`, … by task_annotate_as_of's rules, see task_state_today)."""
     from django.db.models import Prefetch
 
-    return (
-        task_annotate_as_of(Task.objects.select_related("lead_unit", "plan", "parent"))
+    task = (
+        Task.objects.select_related("lead_unit", "plan", "parent")
         .prefetch_related(
             Prefetch(
                 "coordinations",
@@ -801,6 +805,34 @@ def task_get_detail(*, pk: int) -> Task:
         )
         .get(pk=pk)
     )
+    return task_state_today(task)
+
+
+def task_state_today(task: Task) -> Task:
+    """Set the task's state today from its own fields, which equal its latest journal entry by
+    construction (tasks.services keeps them in step): `s_status`, `s_progress`, `s_due_date`,
+    `s_expected`, `s_state`, `s_overdue`, `s_at_risk`, `s_stale`, by the rules of
+    task_annotate_as_of, without its sub-queries. Not the process marks (extension, pending
+    request, awaiting confirmation): the detail page reads those lists itself."""
+    rules = _StateRules.for_date(local_today())
+    row = {
+        "s_status": task.status,
+        "s_progress": task.progress,
+        "s_last_update": task.last_update_at,
+        "s_completed_at": task.completed_at,
+        "s_due_date": task.due_date,
+        "start_date": task.start_date,
+        "s_confirmed": True,
+        "s_extended": False,
+        "s_pending_request": False,
+    }
+    flags = rules.classify(row)
+    for name in ("s_status", "s_progress", "s_due_date"):
+        setattr(task, name, row[name])
+    for name in ("s_state", "s_overdue", "s_at_risk", "s_stale"):
+        setattr(task, name, flags[name])
+    task.s_expected = rules.expected(task.start_date, task.due_date)
+    return task
 
 
 def task_subtask_rollup(*, task: Task) -> float | None:
@@ -976,17 +1008,31 @@ def task_timeline_events(*, task: Task, updates: list[ProgressUpdate], before: i
         .prefetch_related(files)
     )
     events += [TimelineEvent(c.created_at, "contribution", c) for c in contributions]
-    requests = TaskRequest.objects.filter(task=task).select_related("requested_by", "decided_by", "unit")
-    events += [TimelineEvent(r.requested_at, "request", r) for r in requests.filter(window("requested_at"))]
+    # Requests asked or decided in the stretch, in one query; each side is checked again in Python.
+    asked, decided = window("requested_at"), Q(decided_at__isnull=False) & window("decided_at")
+    requests = list(
+        TaskRequest.objects.filter(Q(task=task) & (asked | decided)).select_related(
+            "requested_by", "decided_by", "unit"
+        )
+    )
+    events += [
+        TimelineEvent(r.requested_at, "request", r) for r in requests if _in_window(r.requested_at, upper, lower)
+    ]
     events += [
         TimelineEvent(r.decided_at, "decision", r)
-        for r in requests.filter(Q(decided_at__isnull=False) & window("decided_at"))
+        for r in requests
+        if r.decided_at is not None and _in_window(r.decided_at, upper, lower)
     ]
     reviews = CompletionReview.objects.filter(Q(task=task) & window("decided_at")).select_related("reviewer")
     events += [TimelineEvent(r.decided_at, "review", r) for r in reviews]
     order = {"update": 0, "decision": 1, "review": 2, "request": 3, "contribution": 4}
     events.sort(key=lambda e: (e.when, -order[e.kind]), reverse=True)
     return events
+
+
+def _in_window(moment: datetime, upper: datetime | None, lower: datetime | None) -> bool:
+    """task_timeline_events' window in Python: before `upper` (if any), from `lower` (if any)."""
+    return (upper is None or moment < upper) and (lower is None or moment >= lower)
 
 
 def request_list_visible_to(*, user, state: str = "", kind: str = "", unit: Unit | None = None):

@@ -118,8 +118,8 @@ def test_the_detail_costs_the_same_with_5_and_300_updates_and_on_older_pages(db,
 
     # Older pages read the anchor update's time once more, to fit the
     # contributions, requests and decisions between the two pages.
-    assert small == large == 20
-    assert older_page == 21
+    assert small == large == 18
+    assert older_page == 19
 
 
 def test_a_deep_page_costs_what_the_first_does_and_shows_the_right_rows(db, client):
