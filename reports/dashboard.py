@@ -145,9 +145,9 @@ def plan_journal_version(*, plan: WorkPlan) -> str:
 
 def overdue_states(*, states: list[dict], as_of: date) -> list[dict]:
     """The open tasks past their due date as of `as_of` (rows of task_states),
-    most days overdue first, then by code."""
+    most days overdue first, then by code (the states come by code; the sort is stable)."""
     overdue = [row for row in states if row["s_overdue"]]
-    overdue.sort(key=lambda row: (-(as_of - row["s_due_date"]).days, row["code"]))
+    overdue.sort(key=lambda row: row["s_due_date"])
     return overdue
 
 

@@ -336,12 +336,12 @@ def plan_figures(
         (per_unit.get(row["lead_unit_id"]) or per_unit.setdefault(row["lead_unit_id"], _Tally())).add(keys, row)
         (per_field.get(row["field"]) or per_field.setdefault(row["field"], _Tally())).add(keys, row)
     # Every unit (a few dozen rows), so the query runs whatever the tasks: a fixed count.
-    units = {row["pk"]: row for row in Unit.objects.values("pk", "code", "name", "name_en", "sort_order")}
+    # In the database's order (its collation sorts the codes, as the list does).
+    units = Unit.objects.order_by("sort_order", "code").values("pk", "code", "name", "name_en")
     by_unit = [
-        {"unit": units[pk]["code"], "name": units[pk]["name"], "name_en": units[pk]["name_en"], **tally.result()}
-        for pk, tally in sorted(
-            per_unit.items(), key=lambda item: (units[item[0]]["sort_order"], units[item[0]]["code"])
-        )
+        {"unit": unit["code"], "name": unit["name"], "name_en": unit["name_en"], **per_unit[unit["pk"]].result()}
+        for unit in units
+        if unit["pk"] in per_unit
     ]
     labels = dict(Field.choices)
     by_field = [
@@ -391,7 +391,8 @@ STATE_FACTS = (
 
 
 def task_states(qs: QuerySet[Task], *, as_of: date) -> list[dict]:
-    """Every task of `qs` with its state as of `as_of`, in one query and one pass.
+    """Every task of `qs` with its state as of `as_of`, in one query and one pass, by code
+    (in the database's collation).
 
     The query reads each fact once per task (the journal's latest entry by the
     cutoff, the start of the final completed run, only for a completed task,
@@ -407,7 +408,9 @@ def task_states(qs: QuerySet[Task], *, as_of: date) -> list[dict]:
         annotated = _annotate_process_state(
             _annotate_latest_state(qs.order_by(), as_of=as_of, today=today), as_of=as_of, today=today
         )
-        rows = list(annotated.values("pk", "code", "lead_unit_id", "field", "start_date", *STATE_FACTS))
+        rows = list(
+            annotated.order_by("code", "pk").values("pk", "code", "lead_unit_id", "field", "start_date", *STATE_FACTS)
+        )
     rules = _StateRules.for_date(as_of)
     for row in rows:
         row.update(rules.classify(row))
@@ -445,6 +448,7 @@ LEFT JOIN LATERAL (SELECT TRUE AS found, d.new_due_date FROM {change} d
 LEFT JOIN LATERAL (SELECT d.old_due_date FROM {change} d WHERE d.task_id = t.id
                    ORDER BY d.effective_at, d.id LIMIT 1) first_change ON TRUE
 WHERE t.id IN ({scope})
+ORDER BY t.code, t.id
 """
 
 
