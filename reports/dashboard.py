@@ -467,6 +467,8 @@ def dashboard_display(data: dict) -> dict:
     status_labels = [(s.value, s.label) for s in CHART_STATUSES]
     as_of = date.fromisoformat(data["as_of"])
     return {
+        # The lead units of the overdue rows listed, in order: a decider urges each from the list.
+        "overdue_units": list(dict.fromkeys(row["lead_unit"] for row in data["overdue"])),
         "previous_week_as_of": (as_of - timedelta(days=7)).isoformat(),
         "next_week_as_of": (as_of + timedelta(days=7)).isoformat(),
         "headline_main": [figure(*spec) for spec in HEADLINE_MAIN],
@@ -495,29 +497,48 @@ def dashboard_display(data: dict) -> dict:
     }
 
 
-def dashboard_page(*, params: DashboardParams) -> dict:
+# Where the cached body takes the person's part: the urging forms of a decider (with their CSRF token).
+URGE_SLOT = "<!--urge-forms-->"
+
+
+def dashboard_page(*, params: DashboardParams, cached_body: bool = False) -> dict:
     """The context of the dashboard page and of a unit page (params.unit set):
     the cached figures plus what the templates show. No figures without a plan.
 
-    The page's body (`body_html`: charts' data, tables, lists; nothing in it
-    depends on the person) is cached as HTML under the figures' key, so a
-    cached page renders only its frame (heading, filters, menu)."""
+    With `cached_body` (the dashboard), the page's body (`body_html`: charts'
+    data, tables, lists) is cached as HTML under the figures' key, so a cached
+    page renders only its frame; its one part that depends on the person, the
+    urging forms, is a slot that dashboard_body_for fills per request. The unit
+    page adds per-request figures (urgings) to its body, so renders it itself."""
     context = {"params": params, "data": None, "plan_years": dashboard_plan_years(), "unit": params.unit}
     if params.plan is None:
         return context
     plan, as_of, unit = params.plan, params.as_of, params.unit
     key = _key(plan=plan, as_of=as_of, unit=unit)
-    found = cache.get_many([key, f"{key}:body"])
+    found = cache.get_many([key, f"{key}:body"] if cached_body else [key])
     data = _data_under(key, plan=plan, as_of=as_of, unit=unit, cached=found.get(key))
+    context["data"] = data
+    if not cached_body:
+        context.update(dashboard_display(data))
+        return context
     body = found.get(f"{key}:body")
-    display = {
-        "previous_week_as_of": (as_of - timedelta(days=7)).isoformat(),
-        "next_week_as_of": (as_of + timedelta(days=7)).isoformat(),
-    }
     if body is None:
-        body = render_to_string(
-            "reports/partials/dashboard_body.html", {"data": data, "unit": unit, **dashboard_display(data)}
-        )
+        display = {**dashboard_display(data), "data": data, "unit": unit, "urge_slot": URGE_SLOT}
+        body = render_to_string("reports/partials/dashboard_body.html", display)
         cache.set(f"{key}:body", body, CACHE_SECONDS)
-    context.update(display, data=data, body_html=mark_safe(body))  # our own template, escaped when rendered
+    context.update(
+        previous_week_as_of=(as_of - timedelta(days=7)).isoformat(),
+        next_week_as_of=(as_of + timedelta(days=7)).isoformat(),
+        overdue_units=list(dict.fromkeys(row["lead_unit"] for row in data["overdue"])),
+        body_html=body,
+    )
     return context
+
+
+def dashboard_body_for(request, context: dict) -> str:
+    """The cached body with the person's part in its slot: the urging forms for a
+    decider (rendered as the overdue list's include would), nothing for anyone else."""
+    forms = ""
+    if context.get("can_decide") and URGE_SLOT in context["body_html"]:
+        forms = render_to_string("reports/partials/dashboard_urge.html", context, request=request)
+    return mark_safe(context["body_html"].replace(URGE_SLOT, forms, 1))  # our own templates, escaped

@@ -14,7 +14,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from .dashboard import dashboard_json_body, dashboard_page, dashboard_parse_params
+from tasks.selectors import user_can_decide
+
+from .dashboard import dashboard_body_for, dashboard_json_body, dashboard_page, dashboard_parse_params
 
 
 @login_required
@@ -24,7 +26,12 @@ def dashboard(request):
     params = dashboard_parse_params(request.GET)
     for error in params.errors:
         messages.warning(request, error.message)
-    return render(request, "reports/dashboard.html", dashboard_page(params=params))
+    # Issue 12: deciders urge a unit's overdue tasks from the overdue list. Asked on
+    # every page, so the page's cost does not depend on whether anything is overdue.
+    context = {**dashboard_page(params=params, cached_body=True), "can_decide": user_can_decide(request.user)}
+    if "body_html" in context:
+        context["body_html"] = dashboard_body_for(request, context)
+    return render(request, "reports/dashboard.html", context)
 
 
 @login_required

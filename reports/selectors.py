@@ -18,6 +18,7 @@ from tasks.selectors import (
     plan_figures,
     plan_units_not_updated,
     plan_updates_between,
+    plan_urgings_between,
     plan_week_activity,
     task_annotate_as_of,
     week_bounds,
@@ -207,7 +208,7 @@ def weekly_report_snapshot(*, plan: WorkPlan, iso_year: int, iso_week: int) -> d
 
     Queries: 3 (figures) + 1 (tasks as of the end) + 1 (overdue a week
     before) + 1 (activity) + 1 (updates of the week) + 1 (silent units)
-    + 3 (the process: extensions, pending requests, returns).
+    + 3 (the process: extensions, pending requests, returns) + 3 (urgings).
     """
     start, end = iso_week_bounds(iso_year=iso_year, iso_week=iso_week)
     previous_end = start - timedelta(days=1)
@@ -257,6 +258,8 @@ def weekly_report_snapshot(*, plan: WorkPlan, iso_year: int, iso_week: int) -> d
             for unit in plan_units_not_updated(plan=plan, start=start, end=end)
         ],
         **weekly_process_sections(plan=plan, start=start, end=end, tasks=tasks),
+        # Issue 12: urging notes of the week, per unit and the most-urged tasks (bounded).
+        "urgings": plan_urgings_between(plan=plan, start=start, end=end),
         "tasks": tasks,
     }
 

@@ -98,6 +98,8 @@ def report_context(snapshot: dict, *, changes: dict | None = None, unit_code: st
         ],
         "awaiting_confirmation": [_task(t) for t in snapshot.get("awaiting_confirmation", [])],
         "returned": [{**row, "decided_at": _datetime(row["decided_at"])} for row in snapshot.get("returned", [])],
+        # Issue 12; reports built before it have no urgings section.
+        "urgings": snapshot.get("urgings"),
     }
     if unit_code:
         ctx["unit_section"] = unit_section(ctx, unit_code)

@@ -168,10 +168,22 @@ def _process_sheet(wb: Workbook, snapshot: dict) -> None:
     _sheet(wb, _("Requests and confirmations"), headers, [30, 14, 50, 14, 30, 50], _process_rows(snapshot))
 
 
+def _urgings_sheet(wb: Workbook, snapshot: dict) -> None:
+    """Issue 12: the week's urging notes per unit, then the most-urged tasks (none in older snapshots)."""
+    urgings = snapshot.get("urgings")
+    if not urgings:
+        return
+    rows = [[_("Unit"), row["unit"], row["name"], row["urgings"], row["tasks"]] for row in urgings["by_unit"]]
+    rows += [[_("Task"), row["code"], row["title"], row["urgings"], None] for row in urgings["top_tasks"]]
+    rows.append([_("Total"), "", "", urgings["total"], urgings["tasks"]])
+    headers = [_("Section"), _("Code"), _("Name"), _("Urging notes"), _("Tasks urged")]
+    _sheet(wb, _("Urgings"), headers, [14, 14, 60, 14, 14], rows)
+
+
 def render_xlsx(snapshot: dict) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
-    for add_sheet in (_summary_sheet, _units_sheet, _tasks_sheet, _changes_sheet, _process_sheet):
+    for add_sheet in (_summary_sheet, _units_sheet, _tasks_sheet, _changes_sheet, _process_sheet, _urgings_sheet):
         add_sheet(wb, snapshot)
     # Fixed document times: the workbook depends on the snapshot only.
     stamp = datetime.fromisoformat(snapshot["period_end"])
