@@ -27,6 +27,7 @@ from tasks.labels import ACTIVITY_LABELS, COUNT_LABELS
 from tasks.models import ProgressUpdate, Status, Task, WorkPlan
 from tasks.selectors import (
     COUNT_KEYS,
+    burnup_deltas_by_week,
     cutoff_for,
     day_start,
     local_today,
@@ -248,9 +249,22 @@ def _key(*, plan: WorkPlan, as_of: date, unit: Unit | None) -> str:
 def _data_under(key: str, *, plan: WorkPlan, as_of: date, unit: Unit | None, cached: dict | None = None) -> dict:
     data = cached if cached is not None else cache.get(key)
     if data is None:
-        data = dashboard_build(plan=plan, as_of=as_of, unit=unit)
+        # The key ends with the journal version (dashboard_cache_key).
+        data = dashboard_build(plan=plan, as_of=as_of, unit=unit, version=key.rsplit(":", 1)[-1])
         cache.set(key, data, CACHE_SECONDS)
     return data
+
+
+def burnup_full_weeks(*, plan: WorkPlan, tasks: QuerySet[Task], unit: Unit | None, version: str) -> dict:
+    """The burn-up's week deltas through the plan's end, cached under the journal version: a
+    dashboard for any date then reads only its own week from the journal (a new date costs
+    one week's entries, not the plan's 230,000)."""
+    key = f"{CACHE_PREFIX}:burnup-weeks:{plan.pk}:{unit.code if unit else '-'}:{version}"
+    weeks = cache.get(key)
+    if weeks is None:
+        weeks = burnup_deltas_by_week(tasks=tasks, until=plan.end_date)
+        cache.set(key, weeks, CACHE_SECONDS)
+    return weeks
 
 
 def dashboard_json_body(*, plan: WorkPlan, as_of: date, unit: Unit | None = None) -> bytes:
@@ -265,14 +279,16 @@ def dashboard_json_body(*, plan: WorkPlan, as_of: date, unit: Unit | None = None
     return body
 
 
-def dashboard_build(*, plan: WorkPlan, as_of: date, unit: Unit | None = None) -> dict:
-    """Compute everything (no cache). A fixed number of queries (10)."""
+def dashboard_build(*, plan: WorkPlan, as_of: date, unit: Unit | None = None, version: str | None = None) -> dict:
+    """Compute everything. A fixed number of queries (10). With the journal `version`
+    (dashboard_data), the burn-up's earlier weeks come from the cache (burnup_full_weeks)."""
     tasks = Task.objects.filter(plan=plan)
     if unit is not None:
         tasks = tasks.filter(lead_unit=unit)
     states = task_states(tasks, as_of=as_of)  # 1 query: every task's state, read once
     figures = plan_figures(plan=plan, as_of=as_of, tasks=tasks, states=states)  # 1 query
-    burnup = plan_burnup(plan=plan, until=as_of, tasks=tasks)  # 4 queries
+    full_weeks = burnup_full_weeks(plan=plan, tasks=tasks, unit=unit, version=version) if version else None
+    burnup = plan_burnup(plan=plan, until=as_of, tasks=tasks, full_weeks=full_weeks)  # 4 queries
     # Once the plan is over, "this week" is its last week, not today's calendar week.
     week_ref = min(as_of, plan.end_date)
     week_start, week_end = week_bounds(week_ref)

@@ -544,12 +544,17 @@ def week_bounds(day: date) -> tuple[date, date]:
     return monday, monday + timedelta(days=6)
 
 
-def plan_burnup(*, plan: WorkPlan, until: date, tasks: QuerySet[Task] | None = None) -> list[dict]:
+def plan_burnup(
+    *, plan: WorkPlan, until: date, tasks: QuerySet[Task] | None = None, full_weeks: dict | None = None
+) -> list[dict]:
     """Week by week through the plan: tasks completed, tasks due and average progress.
 
     Built from the journal's stored deltas (previous_status/previous_progress)
     summed per week in the database; "due" counts each task against the due
     date in force at the end of that week. Four queries whatever the data size.
+    `full_weeks`: burnup_deltas_by_week of the same tasks through the plan's end,
+    read earlier under the same journal version (a cache): the weeks before
+    `until`'s are taken from it and only that last week is read from the journal.
     """
     base = tasks if tasks is not None else Task.objects.filter(plan=plan)
     first_monday, _ = week_bounds(plan.start_date)
@@ -557,7 +562,12 @@ def plan_burnup(*, plan: WorkPlan, until: date, tasks: QuerySet[Task] | None = N
     if last_day < first_monday:
         return []
 
-    by_week = _burnup_deltas_by_week(tasks=base, until=last_day)
+    if full_weeks is None:
+        by_week = burnup_deltas_by_week(tasks=base, until=last_day)
+    else:
+        last_monday, _ = week_bounds(last_day)
+        by_week = {week: row for week, row in full_weeks.items() if week < last_monday}
+        by_week.update(burnup_deltas_by_week(tasks=base, until=last_day, since=last_monday))
     moved = _due_date_changes_by_task(tasks=base)
     due_rows = (
         base.order_by()
@@ -599,16 +609,19 @@ def plan_burnup(*, plan: WorkPlan, until: date, tasks: QuerySet[Task] | None = N
     return weeks
 
 
-def _burnup_deltas_by_week(*, tasks: QuerySet[Task], until: date) -> dict[date, dict]:
+def burnup_deltas_by_week(*, tasks: QuerySet[Task], until: date, since: date | None = None) -> dict[date, dict]:
     """Per week (its Monday): the change in completed and cancelled tasks and in
-    the progress sum over tasks that are not cancelled. One query."""
+    the progress sum over tasks that are not cancelled, from the journal up to the
+    end of `until` (and from the start of `since`, a Monday, if given). One query."""
     done = Q(status=Status.COMPLETED)
     was_done = Q(previous_status=Status.COMPLETED)
     cancelled = Q(status=Status.CANCELLED)
     was_cancelled = Q(previous_status=Status.CANCELLED)
+    journal = ProgressUpdate.objects.filter(task__in=tasks.values("pk"), recorded_at__lt=cutoff_for(until))
+    if since is not None:
+        journal = journal.filter(recorded_at__gte=day_start(since))
     deltas = (
-        ProgressUpdate.objects.filter(task__in=tasks.values("pk"), recorded_at__lt=cutoff_for(until))
-        .annotate(week=TruncWeek("recorded_at", tzinfo=local_tz()))
+        journal.annotate(week=TruncWeek("recorded_at", tzinfo=local_tz()))
         .values("week")
         .annotate(
             completed_delta=Sum(
