@@ -562,12 +562,7 @@ def plan_burnup(
     if last_day < first_monday:
         return []
 
-    if full_weeks is None:
-        by_week = burnup_deltas_by_week(tasks=base, until=last_day)
-    else:
-        last_monday, _ = week_bounds(last_day)
-        by_week = {week: row for week, row in full_weeks.items() if week < last_monday}
-        by_week.update(burnup_deltas_by_week(tasks=base, until=last_day, since=last_monday))
+    by_week = _burnup_weeks(tasks=base, last_day=last_day, full_weeks=full_weeks)
     moved = _due_date_changes_by_task(tasks=base)
     due_rows = (
         base.order_by()
@@ -607,6 +602,15 @@ def plan_burnup(
         )
         monday += timedelta(days=7)
     return weeks
+
+
+def _burnup_weeks(*, tasks: QuerySet[Task], last_day: date, full_weeks: dict | None) -> dict[date, dict]:
+    if full_weeks is None:
+        return burnup_deltas_by_week(tasks=tasks, until=last_day)
+    last_monday, _ = week_bounds(last_day)
+    by_week = {week: row for week, row in full_weeks.items() if week < last_monday}
+    by_week.update(burnup_deltas_by_week(tasks=tasks, until=last_day, since=last_monday))
+    return by_week
 
 
 def burnup_deltas_by_week(*, tasks: QuerySet[Task], until: date, since: date | None = None) -> dict[date, dict]:
@@ -1029,26 +1033,29 @@ def task_timeline_events(
         .prefetch_related(files)
     )
     events += [TimelineEvent(c.created_at, "contribution", c) for c in contributions]
-    # Requests asked or decided in the stretch, in one query; each side is checked again in Python.
+    events += _request_events(task=task, window=window, upper=upper, lower=lower)
+    reviews = CompletionReview.objects.filter(Q(task=task) & window("decided_at")).select_related("reviewer")
+    events += [TimelineEvent(r.decided_at, "review", r) for r in reviews]
+    events += _talk_events(task=task, window=window, user=user)
+    order = {"update": 0, "decision": 1, "review": 2, "request": 3, "contribution": 4, "urging": 5, "comment": 6}
+    events.sort(key=lambda e: (e.when, -order[e.kind]), reverse=True)
+    return events
+
+
+def _request_events(*, task: Task, window, upper: datetime | None, lower: datetime | None) -> list:
+    """Requests asked and decided in the stretch, in one query; each side is checked again in Python."""
     asked, decided = window("requested_at"), Q(decided_at__isnull=False) & window("decided_at")
     requests = list(
         TaskRequest.objects.filter(Q(task=task) & (asked | decided)).select_related(
             "requested_by", "decided_by", "unit"
         )
     )
-    events += [
-        TimelineEvent(r.requested_at, "request", r) for r in requests if _in_window(r.requested_at, upper, lower)
-    ]
+    events = [TimelineEvent(r.requested_at, "request", r) for r in requests if _in_window(r.requested_at, upper, lower)]
     events += [
         TimelineEvent(r.decided_at, "decision", r)
         for r in requests
         if r.decided_at is not None and _in_window(r.decided_at, upper, lower)
     ]
-    reviews = CompletionReview.objects.filter(Q(task=task) & window("decided_at")).select_related("reviewer")
-    events += [TimelineEvent(r.decided_at, "review", r) for r in reviews]
-    events += _talk_events(task=task, window=window, user=user)
-    order = {"update": 0, "decision": 1, "review": 2, "request": 3, "contribution": 4, "urging": 5, "comment": 6}
-    events.sort(key=lambda e: (e.when, -order[e.kind]), reverse=True)
     return events
 
 
