@@ -118,7 +118,7 @@ class MemoSelect(forms.Select):
     output depends on nothing else, so a remembered rendering is always right."""
 
     rendered: ClassVar[dict[tuple, str]] = {}
-    LIMIT = 2000  # forgotten all at once beyond this (values typed into URLs)
+    LIMIT = 500  # forgotten all at once beyond this (values typed into URLs): at most ~3 MB
 
     def _read_choices(self) -> None:
         """Read the options once per form (the unit options are a query)."""
