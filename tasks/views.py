@@ -129,6 +129,13 @@ def _get_task(pk: int) -> Task:
         raise Http404(_("No such task.")) from None
 
 
+def _get_task_row(pk: int) -> Task:
+    try:
+        return Task.objects.select_related("lead_unit", "plan").get(pk=pk)
+    except Task.DoesNotExist:
+        raise Http404(_("No such task.")) from None
+
+
 def _before_param(request) -> int | None:
     value = request.GET.get("before", "")
     return int(value) if value.isdigit() else None
@@ -206,8 +213,10 @@ def task_update_create(request, pk: int):
     """POST records an update. With htmx (the list's inline form) it answers
     the row partial; without, it redirects to the detail page (PRG) or
     re-renders it with the errors (422) or the conflict (409).
-    GET (htmx only) gives the row with the inline form opened or closed."""
-    task = _get_task(pk)
+    GET (htmx only) gives the row with the inline form opened or closed.
+    The task is read plainly (its row is enough to check and record); the
+    detail page's reads happen only when it is rendered again."""
+    task = _get_task_row(pk)
     if not task_user_can_record_progress(user=request.user, task=task):
         raise PermissionDenied(_("Only staff of the lead unit can update this task."))
     if request.method == "GET":
@@ -251,9 +260,7 @@ def task_update_create(request, pk: int):
     form.flag_errors()
     if request.htmx:
         return _render_row(request, task.pk, form=form, conflict=conflict, status=status)
-    if conflict:
-        task = _get_task(pk)
-    return _render_detail(request, task, form=form, conflict=conflict, status=status)
+    return _render_detail(request, _get_task(pk), form=form, conflict=conflict, status=status)
 
 
 def _export_rows(request, *, queryset):
