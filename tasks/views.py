@@ -49,8 +49,6 @@ from .selectors import (
     task_list_base,
     task_pending_requests,
     task_subtask_rollup,
-    task_timeline_events,
-    task_timeline_page,
     task_user_can_read,
     task_user_can_read_attachments,
     task_user_can_record_progress,
@@ -58,6 +56,7 @@ from .selectors import (
     user_can_decide,
 )
 from .services import TaskVersionConflict, task_record_progress
+from .timeline import task_timeline_page
 
 PAGE_SIZE = 50
 
@@ -123,11 +122,6 @@ def _get_task(pk: int) -> Task:
         raise Http404(_("No such task.")) from None
 
 
-def _before_param(request) -> int | None:
-    value = request.GET.get("before", "")
-    return int(value) if value.isdigit() else None
-
-
 def _render_detail(request, task: Task, *, form=None, conflict=None, status=200, **forms):
     """The detail page, with the action each person may take: the lead unit
     records progress and sends requests; coordinating units contribute;
@@ -136,8 +130,7 @@ def _render_detail(request, task: Task, *, form=None, conflict=None, status=200,
     can_update = task_user_can_record_progress(user=user, task=task)
     contributing_units = task_user_contributing_units(user=user, task=task)
     can_decide = user_can_decide(user)
-    before = _before_param(request)
-    updates, next_before = task_timeline_page(task=task, before=before)
+    timeline = task_timeline_page(task=task, before=request.GET.get("before"), user=user)
     pending = task_pending_requests(task=task)
     can_read_files = task_user_can_read_attachments(user=user, task=task)
     context = {
@@ -145,11 +138,9 @@ def _render_detail(request, task: Task, *, form=None, conflict=None, status=200,
         "coordinations": task.coordinations.all(),
         "subtasks": task.subtasks.all(),
         "rollup": task_subtask_rollup(task=task),
-        "events": task_timeline_events(
-            task=task, updates=updates, before=before, last_page=next_before is None, user=user
-        ),
-        "next_before": next_before,
-        "timeline_is_first_page": before is None,
+        "events": timeline.events,
+        "next_before": timeline.next_cursor,
+        "timeline_is_first_page": timeline.first,
         "field_history": task_field_history(task=task),
         "due_date_changes": task_due_date_changes(task=task),
         "pending_requests": pending,
