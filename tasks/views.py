@@ -513,6 +513,7 @@ def comment_create(request, pk: int):
         else:
             messages.success(request, _("Comment posted."))
             return redirect(_detail_url(task, f"comment-{comment.pk}"))
+    messages.error(request, _("The comment was not posted: see the error under the form."))
     return _render_detail(request, task, comment_form=form.flag_errors(), status=422)
 
 
@@ -539,6 +540,7 @@ def comment_edit(request, pk: int):
             messages.success(request, _("Comment saved."))
             return redirect(_detail_url(comment.task, f"comment-{comment.pk}"))
     task = _get_task(comment.task_id)
+    messages.error(request, _("The comment was not saved: see the error under the form."))
     return _render_detail(request, task, comment_edit_form=form.flag_errors(), comment_edit_id=comment.pk, status=422)
 
 
@@ -589,4 +591,5 @@ def task_urge(request, pk: int):
         else:
             messages.success(request, _("Urging note sent to %(unit)s.") % {"unit": task.lead_unit.code})
             return redirect(_detail_url(task, f"urging-{urgings[0].pk}"))
+    messages.error(request, _("The urging note was not sent: see the error under the form."))
     return _render_detail(request, task, urging_form=form.flag_errors(), status=422)
