@@ -32,6 +32,7 @@ from tasks.selectors import (
     plan_get_current,
     plan_units_not_updated,
     task_annotate_as_of,
+    urging_counts_by_code,
     week_bounds,
 )
 from units.models import Unit
@@ -471,7 +472,21 @@ def dashboard_page(*, params: DashboardParams) -> dict:
     """The context of the dashboard page and of a unit page (params.unit set):
     the cached figures plus what the templates show. No figures without a plan."""
     data = dashboard_data(plan=params.plan, as_of=params.as_of, unit=params.unit) if params.plan else None
+    if data:
+        data = {
+            **data,
+            "overdue": dashboard_overdue_urgings(rows=data["overdue"], plan=params.plan, as_of=params.as_of),
+        }
     context = {"params": params, "data": data, "plan_years": dashboard_plan_years(), "unit": params.unit}
     if data:
         context.update(dashboard_display(data))
     return context
+
+
+def dashboard_overdue_urgings(*, rows: list[dict], plan: WorkPlan, as_of: date) -> list[dict]:
+    """Issue 12: the overdue rows, each with the urgings its task received by the end of
+    `as_of` (`urgings`). One query whatever the rows (bounded by OVERDUE_LIMIT). Read
+    next to the cached figures, not inside them: an urging does not change the
+    journal's version, so a cached count would lag."""
+    by_code = urging_counts_by_code(plan=plan, codes=[row["code"] for row in rows], until=as_of)
+    return [{**row, "urgings": by_code.get(row["code"], 0)} for row in rows]

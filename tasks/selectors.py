@@ -813,18 +813,18 @@ def urging_counts_for_unit(*, unit: Unit, plan: WorkPlan | None = None) -> dict:
     return {"total": total, "by_task": by_task}
 
 
-def urging_counts_by_code(*, plan: WorkPlan, codes: list[str]) -> dict[str, int]:
+def urging_counts_by_code(*, plan: WorkPlan, codes: list[str], until: date | None = None) -> dict[str, int]:
     """How many urgings each of the plan's tasks named by `codes` received (one query; a
-    list of overdue rows is bounded, so is this)."""
+    list of overdue rows is bounded, so is this). With `until`, only those sent by the
+    end of that local day, so a dashboard for a past date never changes."""
     from .models import Urging
 
     # `or [""]`: asked even for no code (no task has an empty code), so a page's query
     # count does not depend on whether anything is overdue.
-    rows = (
-        Urging.objects.filter(task__plan=plan, task__code__in=codes or [""])
-        .values("task__code")
-        .annotate(n=Count("pk"))
-    )
+    urgings = Urging.objects.filter(task__plan=plan, task__code__in=codes or [""])
+    if until is not None:
+        urgings = urgings.filter(created_at__lt=cutoff_for(until))
+    rows = urgings.values("task__code").annotate(n=Count("pk"))
     return {row["task__code"]: row["n"] for row in rows}
 
 
