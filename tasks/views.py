@@ -81,11 +81,17 @@ def _render_list(request, *, queryset, mine: bool):
         "export_query": "&".join(part for part in (query, "mine=1" if mine else "") if part),
         "inline_updates": filterset.as_of_is_today,
         "can_decide": user_can_decide(request.user),
+    } | filter_form_context(request, filterset)
+    return render(request, "tasks/task_list.html", context)
+
+
+def filter_form_context(request, filterset: TaskFilter) -> dict:
+    """What templates/tasks/partials/filter_form.html needs besides the filter (the list, the timeline)."""
+    return {
         "flag_filters": [(name, filterset.form.fields[name].label) for name in TaskFilter.FLAG_PARAMS],
         "flags_on": [name for name in TaskFilter.FLAG_PARAMS if request.GET.get(name) == "1"],
         "hidden_params": TaskFilter.HIDDEN_PARAMS,
     }
-    return render(request, "tasks/task_list.html", context)
 
 
 def _page_rows(qs, page: str | None):
