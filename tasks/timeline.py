@@ -78,6 +78,12 @@ class TimelineCursor:
         return f"{self.kind}-{self.pk}-{micros}"
 
     @classmethod
+    def starting_at(cls, *, when: datetime, kind: str, pk: int) -> "TimelineCursor":
+        """The cursor of a page that begins with this event (a notification's link to an
+        older comment): the key just newer than it, within its own instant and kind."""
+        return cls(when=when, kind=kind, pk=pk + 1)
+
+    @classmethod
     def parse(cls, value: str) -> "TimelineCursor | None":
         """The cursor of a `before` parameter; None for anything malformed (the first page)."""
         match = _CURSOR_RE.fullmatch(value or "")

@@ -224,3 +224,18 @@ def test_a_cursor_survives_the_deletion_of_the_event_it_names(world):
 
     # Then it starts right after it
     assert [(event.kind, event.obj.pk) for event in after.events] == everything[4:8]
+
+
+def test_a_page_can_begin_with_any_event_for_a_link_to_it(world):
+    # Given 200 comments, and the 150th newest event (a link from a notification, say)
+    _journal(world, updates=3, comments=200)
+    everything = _everything(world.task)
+    kind, pk = everything[150]
+    when = Comment.objects.get(pk=pk).created_at
+
+    # When the page beginning with it is read
+    cursor = TimelineCursor.starting_at(when=when, kind=kind, pk=pk).token()
+    page = task_timeline_page(task=world.task, before=cursor)
+
+    # Then it begins with that event and goes on in order
+    assert [(event.kind, event.obj.pk) for event in page.events] == everything[150:170]
