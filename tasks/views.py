@@ -50,8 +50,6 @@ from .selectors import (
     task_list_base,
     task_pending_requests,
     task_subtask_rollup,
-    task_timeline_events,
-    task_timeline_page,
     task_user_can_read,
     task_user_can_read_attachments,
     task_user_can_record_progress,
@@ -59,6 +57,7 @@ from .selectors import (
     user_can_decide,
 )
 from .services import TaskVersionConflict, task_record_progress
+from .timeline import task_timeline_page
 
 PAGE_SIZE = 50
 
@@ -130,9 +129,11 @@ def _get_task(pk: int) -> Task:
         raise Http404(_("No such task.")) from None
 
 
-def _before_param(request) -> int | None:
-    value = request.GET.get("before", "")
-    return int(value) if value.isdigit() else None
+def _get_task_row(pk: int) -> Task:
+    try:
+        return Task.objects.select_related("lead_unit", "plan").get(pk=pk)
+    except Task.DoesNotExist:
+        raise Http404(_("No such task.")) from None
 
 
 def _render_detail(request, task: Task, *, form=None, conflict=None, status=200, **forms):
@@ -143,8 +144,7 @@ def _render_detail(request, task: Task, *, form=None, conflict=None, status=200,
     can_update = task_user_can_record_progress(user=user, task=task)
     contributing_units = task_user_contributing_units(user=user, task=task)
     can_decide = user_can_decide(user)
-    before = _before_param(request)
-    updates, next_before = task_timeline_page(task=task, before=before)
+    timeline = task_timeline_page(task=task, before=request.GET.get("before"), user=user)
     pending = task_pending_requests(task=task)
     can_read_files = task_user_can_read_attachments(user=user, task=task)
     context = {
@@ -152,11 +152,9 @@ def _render_detail(request, task: Task, *, form=None, conflict=None, status=200,
         "coordinations": task.coordinations.all(),
         "subtasks": task.subtasks.all(),
         "rollup": task_subtask_rollup(task=task),
-        "events": task_timeline_events(
-            task=task, updates=updates, before=before, last_page=next_before is None, user=user
-        ),
-        "next_before": next_before,
-        "timeline_is_first_page": before is None,
+        "events": timeline.events,
+        "next_before": timeline.next_cursor,
+        "timeline_is_first_page": timeline.first,
         "field_history": task_field_history(task=task),
         "due_date_changes": task_due_date_changes(task=task),
         "pending_requests": pending,
@@ -208,8 +206,10 @@ def task_update_create(request, pk: int):
     """POST records an update. With htmx (the list's inline form) it answers
     the row partial; without, it redirects to the detail page (PRG) or
     re-renders it with the errors (422) or the conflict (409).
-    GET (htmx only) gives the row with the inline form opened or closed."""
-    task = _get_task(pk)
+    GET (htmx only) gives the row with the inline form opened or closed.
+    The task is read plainly (its row is enough to check and record); the
+    detail page's reads happen only when it is rendered again."""
+    task = _get_task_row(pk)
     if not task_user_can_record_progress(user=request.user, task=task):
         raise PermissionDenied(_("Only staff of the lead unit can update this task."))
     if request.method == "GET":
@@ -253,9 +253,7 @@ def task_update_create(request, pk: int):
     form.flag_errors()
     if request.htmx:
         return _render_row(request, task.pk, form=form, conflict=conflict, status=status)
-    if conflict:
-        task = _get_task(pk)
-    return _render_detail(request, task, form=form, conflict=conflict, status=status)
+    return _render_detail(request, _get_task(pk), form=form, conflict=conflict, status=status)
 
 
 def _export_rows(request, *, queryset):
@@ -530,6 +528,7 @@ def comment_create(request, pk: int):
         else:
             messages.success(request, _("Comment posted."))
             return redirect(_detail_url(task, f"comment-{comment.pk}"))
+    messages.error(request, _("The comment was not posted: see the error under the form."))
     return _render_detail(request, task, comment_form=form.flag_errors(), status=422)
 
 
@@ -556,6 +555,7 @@ def comment_edit(request, pk: int):
             messages.success(request, _("Comment saved."))
             return redirect(_detail_url(comment.task, f"comment-{comment.pk}"))
     task = _get_task(comment.task_id)
+    messages.error(request, _("The comment was not saved: see the error under the form."))
     return _render_detail(request, task, comment_edit_form=form.flag_errors(), comment_edit_id=comment.pk, status=422)
 
 
@@ -606,4 +606,5 @@ def task_urge(request, pk: int):
         else:
             messages.success(request, _("Urging note sent to %(unit)s.") % {"unit": task.lead_unit.code})
             return redirect(_detail_url(task, f"urging-{urgings[0].pk}"))
+    messages.error(request, _("The urging note was not sent: see the error under the form."))
     return _render_detail(request, task, urging_form=form.flag_errors(), status=422)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from plan_portal.tests.factories import TaskFactory, UnitFactory, WorkPlanFactory, member
 from tasks.models import ProgressUpdate, Status, Task, TaskCoordination
+from tasks.timeline import TimelineCursor
 
 
 def _queries(client, url, params=None) -> int:
@@ -113,15 +114,15 @@ def test_the_detail_costs_the_same_with_5_and_300_updates_and_on_older_pages(db,
 
     small = _queries(client, reverse("tasks:detail", args=[small_task.pk]))
     large = _queries(client, reverse("tasks:detail", args=[big_task.pk]))
-    oldest_first_id = ProgressUpdate.objects.filter(task=big_task).order_by("-recorded_at", "-id")[150].pk
-    older_page = _queries(client, reverse("tasks:detail", args=[big_task.pk]), {"before": oldest_first_id})
+    # The cursor of the page after the 150th newest update (tasks.timeline), as the "older" link carries it.
+    anchor = ProgressUpdate.objects.filter(task=big_task).order_by("-recorded_at", "-id")[149]
+    cursor = TimelineCursor(when=anchor.recorded_at, kind="update", pk=anchor.pk).token()
+    older_page = _queries(client, reverse("tasks:detail", args=[big_task.pk]), {"before": cursor})
 
-    # Older pages read the anchor update's time once more, to fit the
-    # contributions, requests and decisions between the two pages. Issue 12
-    # added two: the comments and the urgings of the page's stretch of time;
-    # and two more: the bell's unread count and whether the person follows the task.
-    assert small == large == 24
-    assert older_page == 25
+    # The timeline is keyset paged over all its kinds at once (issue 12): the
+    # cursor carries the last event's whole key, so an older page costs the same.
+    # Notifications added two: the bell's unread count and whether the person follows the task.
+    assert small == large == older_page == 24
 
 
 def test_a_deep_page_costs_what_the_first_does_and_shows_the_right_rows(db, client):
@@ -140,3 +141,26 @@ def test_a_deep_page_costs_what_the_first_does_and_shows_the_right_rows(db, clie
     expected = list(Task.objects.order_by("-due_date", "code", "pk").values_list("code", flat=True))[450:500]
     assert [task.code for task in response.context["tasks"]] == expected
     assert expected[-2:] == ["Q-0007", "Q-0400"]
+
+
+def _post_queries(client, task) -> int:
+    task.refresh_from_db()
+    url = reverse("tasks:update-create", args=[task.pk])
+    body = {"status": "in_progress", "progress": "50", "note": "Cập nhật", "version": task.version}
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(url, body)
+    assert response.status_code == 302
+    return len(ctx.captured_queries)
+
+
+def test_posting_an_update_costs_the_same_with_5_and_300_updates(db, client):
+    unit = UnitFactory(code="VU-TC")
+    author = member(unit)
+    client.force_login(author)
+    small_task = TaskFactory(lead_unit=unit, code="S-1", coordinators=[UnitFactory()])
+    big_task = TaskFactory(lead_unit=unit, code="B-1", coordinators=[UnitFactory()])
+    _updates(small_task, author, 5)
+    _updates(big_task, author, 300)
+
+    # session, user, the task, memberships; then in one transaction: lock, journal entry, task, plan version.
+    assert _post_queries(client, small_task) == _post_queries(client, big_task) == 10
