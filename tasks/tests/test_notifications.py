@@ -206,8 +206,9 @@ def test_urging_a_units_overdue_tasks_tells_its_people_of_each_in_a_fixed_number
     many = _queries(urge())
 
     # Then the lead unit's two people hear of every overdue task (the world's 2020 task too), at the
-    # same cost: the overdue ids, the urgings, the unit's people, their e-mail choices, the notifications
-    assert few == many == 5 + 2  # and the atomic block's savepoint and its release
+    # same cost: the overdue ids, the urgings, the plan's figures version, the unit's people, their
+    # e-mail choices, the notifications
+    assert few == many == 6 + 2  # and the atomic block's savepoint and its release
     assert told("urging") == {"lead", "head"}
     assert Notification.objects.filter(kind="urging").count() == 2 * 31
 
