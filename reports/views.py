@@ -5,8 +5,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import render
-from django.urls import reverse
-from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from tasks.models import WorkPlan
@@ -14,6 +12,7 @@ from tasks.selectors import plan_get_current
 
 from .rendering.context import report_context
 from .selectors import (
+    report_headline,
     snapshot_changes,
     task_urls_by_code,
     user_can_read_reports,
@@ -21,6 +20,20 @@ from .selectors import (
     weekly_report_list,
     weekly_report_next,
     weekly_report_previous,
+)
+
+# The lists whose rows link to their task's page.
+LINKED_LISTS = (
+    "completed",
+    "newly_overdue",
+    "at_risk",
+    "stale",
+    "awaiting_confirmation",
+    "status_changes",
+    "notes",
+    "extensions",
+    "pending_requests",
+    "returned",
 )
 
 
@@ -50,19 +63,20 @@ def report_list(request):
 def report_detail(request, year: int, week: int):
     report = _readable_report(request, year, week)
     previous = weekly_report_previous(report=report)
-    changes = snapshot_changes(current=report.snapshot, previous=previous.snapshot if previous else None)
-    ctx = report_context(report.snapshot, changes=changes)
-    urls = task_urls_by_code(plan_id=report.plan_id)
-    for key in ("completed", "newly_overdue", "at_risk", "stale", "status_changes", "notes"):
-        for row in ctx[key]:
-            row["url"] = urls.get(row["code"])
+    ctx = report_context(
+        report.snapshot, changes=snapshot_changes(current=report.snapshot, previous=report_headline(previous))
+    )
+    rows = [row for key in LINKED_LISTS for row in ctx[key]]
+    urls = task_urls_by_code(plan_id=report.plan_id, codes=[row["code"] for row in rows])
+    for row in rows:
+        row["url"] = urls.get(row["code"])
     ctx.update(
         {
             "report": report,
             "previous": previous,
             "next": weekly_report_next(report=report),
             "week": report.week_display,
-            "dashboard_url": f"{reverse('reports:dashboard')}?{urlencode({'plan': report.plan.year, 'as_of': report.period_end.isoformat()})}",
+            "dashboard_url": ctx["see_all"]["dashboard"],
         }
     )
     return render(request, "reports/weekly_detail.html", ctx)

@@ -4,6 +4,7 @@ codes as translated labels. Shared by the web page, the PDF and the e-mails."""
 from datetime import date, datetime
 
 from plan_portal.text import strip_bidi_controls_deep
+from reports.selectors import REPORT_LIST_LIMIT
 from tasks.labels import ACTIVITY_LABELS, COUNT_LABELS, field_label, request_kind_label, state_label, status_label
 
 FOUR_WAY = ("completed_on_time", "completed_late", "open_within_deadline", "open_overdue")
@@ -17,6 +18,18 @@ OTHER_COUNTS = (
     "extended",
     "awaiting_confirmation",
     "pending_requests",
+)
+
+
+TASK_LIST_KEYS = ("completed", "newly_overdue", "at_risk", "stale", "awaiting_confirmation")
+LIST_KEYS = (
+    *TASK_LIST_KEYS,
+    "status_changes",
+    "notes",
+    "units_not_updated",
+    "extensions",
+    "pending_requests",
+    "returned",
 )
 
 
@@ -50,19 +63,75 @@ def _change(row: dict) -> dict:
     }
 
 
-def report_context(snapshot: dict, *, changes: dict | None = None, unit_code: str | None = None) -> dict:
+# Where a reader sees each list in full: the task list filtered as of the
+# report's end (the same annotations, so the count matches), or the dashboard
+# on that date (the week's changes, silent units, the process).
+TASK_LIST_FILTERS = {
+    "newly_overdue": {"state": "open_overdue"},
+    "at_risk": {"at_risk": "1"},
+    "stale": {"stale": "1"},
+    "awaiting_confirmation": {"awaiting_confirmation": "1"},
+    "pending_requests": {"pending_request": "1"},
+}
+# Units shown in the by-unit table of the page and the PDF: those with the
+# most overdue and behind-schedule tasks; the dashboard ranks them all.
+REPORT_UNIT_LIMIT = 10
+
+
+def _see_all_urls(snapshot: dict, *, base_url: str = "") -> dict:
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    dated = {"plan": snapshot.get("plan", ""), "as_of": snapshot["period_end"]}
+    tasks, dashboard = f"{base_url}{reverse('tasks:list')}", f"{base_url}{reverse('reports:dashboard')}"
+    urls = {key: f"{tasks}?{urlencode({**dated, **extra})}" for key, extra in TASK_LIST_FILTERS.items()}
+    urls["dashboard"] = f"{dashboard}?{urlencode(dated)}"
+    return urls
+
+
+def _bounded(snapshot: dict, key: str, limit: int) -> tuple[list, int]:
+    """A list of the snapshot cut to `limit` rows, and its full count. Version 3
+    snapshots are cut when built and hold `totals`; older ones hold every row."""
+    rows = snapshot.get(key, [])
+    return rows[:limit], snapshot.get("totals", {}).get(key, len(rows))
+
+
+def units_most_behind(by_unit: list[dict], *, limit: int = REPORT_UNIT_LIMIT) -> list[dict]:
+    """The units with the most open overdue, then behind-schedule tasks (the
+    plan's order among equals)."""
+    ranked = sorted(enumerate(by_unit), key=lambda pair: (-pair[1]["open_overdue"], -pair[1]["at_risk"], pair[0]))
+    return [row for _index, row in ranked[:limit]]
+
+
+def report_context(
+    snapshot: dict,
+    *,
+    changes: dict | None = None,
+    unit_code: str | None = None,
+    limit: int | None = None,
+    base_url: str = "",
+) -> dict:
     """Display data; with `unit_code`, also that unit's own section (e-mail to its head).
 
-    Text-direction controls are dropped from every text of the snapshot (notes,
-    titles, unit names), so the web page, the PDF and the e-mails show text in
-    the order it was typed."""
-    snapshot = strip_bidi_controls_deep(snapshot)
+    Every list is bounded (`limit`, default the snapshot's REPORT_LIST_LIMIT)
+    with its full count in `totals` and a link to see all of it in `see_all`,
+    whatever the snapshot's version. Text-direction controls are dropped from
+    every text of the snapshot (notes, titles, unit names), so the web page,
+    the PDF and the e-mails show text in the order it was typed."""
+    limit = limit or REPORT_LIST_LIMIT
+    # The XLSX reads every task from the journal; an old snapshot's "tasks" is
+    # never shown, so it is not copied either.
+    snapshot = strip_bidi_controls_deep({k: v for k, v in snapshot.items() if k != "tasks"})
     counts = snapshot["counts"]
     changes = changes or {}
 
     def figure(key):
         return {"key": key, "label": COUNT_LABELS[key], "value": counts.get(key, 0), "change": changes.get(key)}
 
+    lists, totals = {}, {}
+    for key in LIST_KEYS:
+        lists[key], totals[key] = _bounded(snapshot, key, limit)
     ctx = {
         "snapshot": snapshot,
         "week": snapshot["week"],
@@ -78,26 +147,24 @@ def report_context(snapshot: dict, *, changes: dict | None = None, unit_code: st
             {"label": label, "value": snapshot["activity"].get(key, 0)} for key, label in ACTIVITY_LABELS.items()
         ],
         "by_unit": snapshot["by_unit"],
-        "completed": [_task(t) for t in snapshot["completed"]],
-        "newly_overdue": [_task(t) for t in snapshot["newly_overdue"]],
-        "at_risk": [_task(t) for t in snapshot["at_risk"]],
-        "stale": [_task(t) for t in snapshot["stale"]],
-        "status_changes": [_change(c) for c in snapshot["status_changes"]],
-        "notes": [_change(c) for c in snapshot["notes"]],
-        "units_not_updated": snapshot["units_not_updated"],
-        # No "tasks": the page, PDF and e-mail never list every task (the XLSX reads
-        # snapshot["tasks"] itself); converting 4,600 of them cost most of a page view.
+        "units_shown": units_most_behind(snapshot["by_unit"], limit=min(limit, REPORT_UNIT_LIMIT)),
+        "totals": totals,
+        "see_all": _see_all_urls(snapshot, base_url=base_url),
+        **{key: [_task(t) for t in lists[key]] for key in TASK_LIST_KEYS},
+        "status_changes": [_change(c) for c in lists["status_changes"]],
+        "notes": [_change(c) for c in lists["notes"]],
+        "units_not_updated": lists["units_not_updated"],
+        "silent_units": {row["unit"] for row in snapshot.get("units_not_updated", [])},
         # Reports built before the process sections existed have none.
         "extensions": [
             {**row, "old_due_date": _date(row["old_due_date"]), "new_due_date": _date(row["new_due_date"])}
-            for row in snapshot.get("extensions", [])
+            for row in lists["extensions"]
         ],
         "pending_requests": [
             {**row, "requested_at": _datetime(row["requested_at"]), "kind_label": request_kind_label(row["kind"])}
-            for row in snapshot.get("pending_requests", [])
+            for row in lists["pending_requests"]
         ],
-        "awaiting_confirmation": [_task(t) for t in snapshot.get("awaiting_confirmation", [])],
-        "returned": [{**row, "decided_at": _datetime(row["decided_at"])} for row in snapshot.get("returned", [])],
+        "returned": [{**row, "decided_at": _datetime(row["decided_at"])} for row in lists["returned"]],
     }
     if unit_code:
         ctx["unit_section"] = unit_section(ctx, unit_code)
@@ -105,6 +172,9 @@ def report_context(snapshot: dict, *, changes: dict | None = None, unit_code: st
 
 
 def unit_section(ctx: dict, unit_code: str) -> dict:
+    """A unit head's part of the e-mail: the unit's figures (whole plan) and
+    its rows among the report's bounded lists."""
+
     def mine(rows):
         return [row for row in rows if row["unit"] == unit_code]
 
@@ -118,5 +188,5 @@ def unit_section(ctx: dict, unit_code: str) -> dict:
         "at_risk": mine(ctx["at_risk"]),
         "stale": mine(ctx["stale"]),
         "status_changes": mine(ctx["status_changes"]),
-        "posted_no_update": any(u["unit"] == unit_code for u in ctx["units_not_updated"]),
+        "posted_no_update": unit_code in ctx["silent_units"],
     }
