@@ -68,7 +68,7 @@ def _bounded_notes(rows: list[dict], *, plan: int) -> list[dict]:
     for row in rows:
         note, truncated = _cut(row.get("note") or "", PDF_NOTE_MAX_CHARS)
         extra = {"note": note, "note_truncated": truncated}
-        if truncated and getattr(settings, "REPORT_BASE_URL", ""):
+        if truncated:
             extra["note_url"] = _portal_task_url(plan=plan, code=row["code"])
         bounded.append({**row, **extra})
     return bounded
@@ -131,7 +131,7 @@ def pdf_context(snapshot: dict, *, plan_title: str = "", changes: dict | None = 
     ctx.update(
         {
             "doc": _document(),
-            "plan_title": strip_bidi_controls(plan_title),
+            "plan_title": _cut(strip_bidi_controls(plan_title), PDF_TITLE_MAX_CHARS)[0],
             "document_title": f"{_('Weekly report')} {snapshot['week']}",
             "subject": _("Progress of the priority tasks, week %(week)d/%(year)d")
             % {"week": snapshot["iso_week"], "year": snapshot["iso_year"]},
