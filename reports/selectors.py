@@ -13,9 +13,10 @@ from django.utils import timezone
 
 from tasks.models import Status, Task, WorkPlan
 from tasks.selectors import (
+    COUNT_KEYS,
+    FOUR_WAY_STATES,
     local_today,
     local_tz,
-    plan_figures,
     plan_units_not_updated,
     plan_updates_between,
     plan_week_activity,
@@ -77,6 +78,9 @@ TASK_COLUMNS = (
     "code",
     "title",
     "lead_unit__code",
+    "lead_unit__name",
+    "lead_unit__name_en",
+    "lead_unit__sort_order",
     "field",
     "start_date",
     "s_due_date",
@@ -89,14 +93,13 @@ TASK_COLUMNS = (
     "s_overdue",
     "s_last_update",
     "s_extended",
+    "s_pending_request",
     "s_awaiting_confirmation",
     "s_completed_at",
 )
 
 
-def plan_tasks_as_of(*, plan: WorkPlan, as_of: date):
-    """Every task of the plan as of the end of `as_of`, as dicts in code order,
-    streamed from the database (the XLSX writes them one by one). One query."""
+def _plan_task_values(*, plan: WorkPlan, as_of: date):
     rows = (
         task_annotate_as_of(Task.objects.filter(plan=plan), as_of=as_of)
         .order_by("code", "pk")
@@ -104,7 +107,81 @@ def plan_tasks_as_of(*, plan: WorkPlan, as_of: date):
         .iterator(chunk_size=2000)
     )
     for row in rows:
-        yield _task_row(dict(zip(TASK_COLUMNS, row, strict=True)))
+        yield dict(zip(TASK_COLUMNS, row, strict=True))
+
+
+def plan_tasks_as_of(*, plan: WorkPlan, as_of: date):
+    """Every task of the plan as of the end of `as_of`, as dicts in code order,
+    streamed from the database (the XLSX writes them one by one). One query."""
+    for values in _plan_task_values(plan=plan, as_of=as_of):
+        yield _task_row(values)
+
+
+# --- the figures, from the same pass over the tasks -------------------------
+# What tasks.selectors.plan_figures computes with three aggregate queries over
+# the same annotations (count_aggregates), summed here from the one pass the
+# report makes anyway: a build runs one "as of" query instead of four.
+# test_snapshot_figures_equal_the_dashboard_figures_for_the_same_day holds
+# the two to the same result.
+_FLAGS = {
+    "at_risk": "s_at_risk",
+    "stale": "s_stale",
+    "extended": "s_extended",
+    "awaiting_confirmation": "s_awaiting_confirmation",
+    "pending_requests": "s_pending_request",
+}
+
+
+class _Tally:
+    def __init__(self):
+        self.counts = dict.fromkeys(COUNT_KEYS, 0)
+        self.progress_sum = self.progress_count = 0
+
+    def add(self, task: dict) -> None:
+        counts = self.counts
+        counts["total"] += 1
+        if task["s_state"] in FOUR_WAY_STATES:
+            counts[task["s_state"]] += 1
+        if task["s_status"] in (Status.NOT_STARTED, Status.IN_PROGRESS, Status.ON_HOLD, Status.CANCELLED):
+            counts[task["s_status"]] += 1
+        for key, column in _FLAGS.items():
+            counts[key] += bool(task[column])
+        if task["s_status"] != Status.CANCELLED:
+            self.progress_sum += task["s_progress"]
+            self.progress_count += 1
+
+    def average(self) -> float:
+        return round(self.progress_sum / self.progress_count, 1) if self.progress_count else 0.0
+
+
+def _figures(tasks: list[dict]) -> dict:
+    """counts, average_progress, by_unit (plan order) and by_field, as plan_figures gives them."""
+    plan_tally, units, fields, names = _Tally(), {}, {}, {}
+    for task in tasks:
+        plan_tally.add(task)
+        unit = task["lead_unit__code"]
+        names[unit] = (task["lead_unit__sort_order"], unit, task["lead_unit__name"], task["lead_unit__name_en"])
+        units.setdefault(unit, _Tally()).add(task)
+        fields.setdefault(task["field"], _Tally()).add(task)
+    by_unit = [
+        {
+            "unit": code,
+            "name": name,
+            "name_en": name_en,
+            **units[code].counts,
+            "average_progress": units[code].average(),
+        }
+        for _order, code, name, name_en in sorted(names.values(), key=lambda n: (n[0], n[1]))
+    ]
+    by_field = [
+        {"field": field, **tally.counts, "average_progress": tally.average()} for field, tally in sorted(fields.items())
+    ]
+    return {
+        "counts": plan_tally.counts,
+        "average_progress": plan_tally.average(),
+        "by_unit": by_unit,
+        "by_field": by_field,
+    }
 
 
 def _task_row(task: dict) -> dict:
@@ -307,24 +384,38 @@ def _task_lists(tasks, *, overdue_before: set[str], start: date, end: date) -> d
 
 
 def weekly_report_snapshot(*, plan: WorkPlan, iso_year: int, iso_week: int) -> dict:
-    """The report's figures and its bounded lists, as plain JSON, without any build time.
+    return weekly_report_data(plan=plan, iso_year=iso_year, iso_week=iso_week)[0]
+
+
+def weekly_report_data(*, plan: WorkPlan, iso_year: int, iso_week: int) -> tuple[dict, list[dict]]:
+    """(snapshot, every task as of the end of the week): the build hands the
+    tasks to the XLSX, which would otherwise ask the journal a second time.
+
+    The snapshot: the report's figures and its bounded lists, as plain JSON, without any build time.
 
     Figures cover the whole plan; each list (completed, newly overdue, behind
     schedule, ...) keeps its REPORT_LIST_LIMIT most important rows and its
     full count in `totals`, so a report is the same size whatever the plan's
-    (the XLSX lists every task, from the journal). Queries: 3 (figures)
-    + 1 (tasks as of the end) + 1 (overdue a week before) + 1 (activity)
-    + 2 (status changes, notes) + 1 (silent units) + 3 (the process).
+    (the XLSX lists every task, from the journal). Queries: 1 (every task as
+    of the end, whence the figures and the lists) + 1 (overdue a week before)
+    + 1 (activity) + 2 (status changes, notes) + 1 (silent units) + 3 (the process).
     """
     limit = REPORT_LIST_LIMIT
     start, end = iso_week_bounds(iso_year=iso_year, iso_week=iso_week)
-    figures = plan_figures(plan=plan, as_of=end)
+    values = list(_plan_task_values(plan=plan, as_of=end))
+    figures = _figures(values)
+    tasks = [_task_row(task) for task in values]
+    del values
+    # Only a task overdue now can be newly overdue: the week before is asked of those alone.
     overdue_before = set(
-        task_annotate_as_of(Task.objects.filter(plan=plan), as_of=start - timedelta(days=1))
+        task_annotate_as_of(
+            Task.objects.filter(plan=plan, code__in=[t["code"] for t in tasks if t["overdue"]]),
+            as_of=start - timedelta(days=1),
+        )
         .filter(s_overdue=True)
         .values_list("code", flat=True)
     )
-    lists = _task_lists(plan_tasks_as_of(plan=plan, as_of=end), overdue_before=overdue_before, start=start, end=end)
+    lists = _task_lists(tasks, overdue_before=overdue_before, start=start, end=end)
     totals = {key: len(rows) for key, rows in lists.items()}
     lists = {key: rows[:limit] for key, rows in lists.items()}
     activity = plan_week_activity(plan=plan, start=start, end=end)
@@ -341,7 +432,7 @@ def weekly_report_snapshot(*, plan: WorkPlan, iso_year: int, iso_week: int) -> d
     lists["units_not_updated"], totals["units_not_updated"] = silent, len(silent)
     for key, (rows, total) in weekly_process_sections(plan=plan, start=start, end=end, limit=limit).items():
         lists[key], totals[key] = rows, total
-    return {
+    snapshot = {
         "version": SNAPSHOT_VERSION,
         "plan": plan.year,
         "week": f"{iso_year}-W{iso_week:02d}",
@@ -350,14 +441,12 @@ def weekly_report_snapshot(*, plan: WorkPlan, iso_year: int, iso_week: int) -> d
         "period_start": start.isoformat(),
         "period_end": end.isoformat(),
         "as_of": end.isoformat(),
-        "counts": figures.counts,
-        "average_progress": figures.average_progress,
-        "by_unit": figures.by_unit,
-        "by_field": [{k: v for k, v in row.items() if k != "label"} for row in figures.by_field],
+        **figures,
         "activity": {key: int(activity[key] or 0) for key in sorted(activity)},
         **lists,
         "totals": totals,
     }
+    return snapshot, tasks
 
 
 # --- lists and lookups ------------------------------------------------------

@@ -102,17 +102,17 @@ def weekly_report_build(*, plan: WorkPlan, iso_year: int, iso_week: int) -> Week
     atomically; then the row is replaced in one short transaction and the
     files it no longer points at are removed after the commit.
     """
-    from .selectors import weekly_report_snapshot
+    from .selectors import weekly_report_data
 
     start, end = report_week_check(plan=plan, iso_year=iso_year, iso_week=iso_week)
     started = timezone.now()
     # Reports are written in the agency's language whoever triggers the build.
     with translation.override(settings.LANGUAGE_CODE):
-        snapshot = weekly_report_snapshot(plan=plan, iso_year=iso_year, iso_week=iso_week)
+        snapshot, tasks = weekly_report_data(plan=plan, iso_year=iso_year, iso_week=iso_week)
         digest = snapshot_digest(snapshot)
         changes = snapshot_changes(current=snapshot, previous=previous_headline(plan_id=plan.pk, period_start=start))
         stem = f"reports/{plan.year}/{iso_year}-W{iso_week:02d}-{digest[:16]}"
-        xlsx_name = _write_file_atomically(f"{stem}.xlsx", render_xlsx(snapshot, plan=plan))
+        xlsx_name = _write_file_atomically(f"{stem}.xlsx", render_xlsx(snapshot, plan=plan, tasks=tasks))
         pdf_name = _write_file_atomically(f"{stem}.pdf", render_pdf(snapshot, plan_title=plan.title, changes=changes))
 
     with transaction.atomic():

@@ -21,7 +21,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
 from openpyxl.utils import get_column_letter
 
-from plan_portal.spreadsheets import escape_cell
+from plan_portal.spreadsheets import FORMULA_STARTS, escape_cell
 from reports.selectors import iso_week_bounds, plan_tasks_as_of, week_status_changes, weekly_process_sections
 from tasks.labels import ACTIVITY_LABELS, COUNT_LABELS, field_label, request_kind_label, state_label, status_label
 
@@ -70,15 +70,15 @@ class _Sheet:
     def append(self, values: list) -> None:
         cells = []
         for index, value in enumerate(values):
-            kind = self.kinds.get(index)
-            if kind is None and not (isinstance(value, str) and value):
-                cells.append(value)
-                continue
-            cell = WriteOnlyCell(self.ws, value=value)
-            if kind is not None and value is not None and not isinstance(value, str):
-                cell.style = kind
-            escape_cell(value, cell=cell)
-            cells.append(cell)
+            if isinstance(value, str):
+                if value.startswith(FORMULA_STARTS):
+                    cell = WriteOnlyCell(self.ws, value=value)
+                    escape_cell(value, cell=cell)
+                    value = cell
+            elif value is not None and (kind := self.kinds.get(index)) is not None:
+                value = WriteOnlyCell(self.ws, value=value)
+                value.style = kind
+            cells.append(value)
         self.ws.append(cells)
         self.rows += 1
 
@@ -222,15 +222,18 @@ def _process_sheet(wb: Workbook, sections: dict) -> None:
     sheet.close()
 
 
-def render_xlsx(snapshot: dict, *, plan) -> bytes:
+def render_xlsx(snapshot: dict, *, plan, tasks=None) -> bytes:
     """The workbook of one week: figures from the snapshot, every task and
-    every change of the week from the journal as of the end of the week."""
+    every change of the week from the journal as of the end of the week.
+
+    `tasks`: the plan's tasks as of the week's end when the caller already
+    read them (weekly_report_data); streamed from the database otherwise."""
     start, end = iso_week_bounds(iso_year=snapshot["iso_year"], iso_week=snapshot["iso_week"])
     wb = Workbook(write_only=True)
     _styles(wb)
     _summary_sheet(wb, snapshot, snapshot.get("totals", {}))
     _units_sheet(wb, snapshot)
-    awaiting = _tasks_sheet(wb, plan_tasks_as_of(plan=plan, as_of=end))
+    awaiting = _tasks_sheet(wb, tasks if tasks is not None else plan_tasks_as_of(plan=plan, as_of=end))
     _changes_sheet(wb, week_status_changes(plan=plan, start=start, end=end)[0])
     sections = {key: rows for key, (rows, _total) in weekly_process_sections(plan=plan, start=start, end=end).items()}
     _process_sheet(wb, {**sections, "awaiting_confirmation": awaiting})
