@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, When, Window
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from tasks.models import Status, Task, WorkPlan
 from tasks.selectors import (
@@ -34,6 +35,9 @@ SNAPSHOT_VERSION = 3
 # Rows kept per list of a report: the most important ones; the count of all
 # of them is in `totals` and the page links to the full list.
 REPORT_LIST_LIMIT = 10
+# Rows a list shows on the report's page (the PDF shows fewer): a summary to
+# read in the meeting, each list with a link to all of it.
+REPORT_PAGE_ROWS = 5
 # Notes worth reading in the meeting: updates that changed the status, and
 # the reasons given for putting a task on hold or cancelling it.
 NOTABLE_STATUSES = (Status.ON_HOLD, Status.CANCELLED)
@@ -383,6 +387,19 @@ def _task_lists(tasks, *, overdue_before: set[str], start: date, end: date) -> d
     return lists
 
 
+def _overdue_before(*, plan: WorkPlan, tasks: list[dict], start: date) -> set[str]:
+    """Codes of the tasks overdue at the end of the week before. Only a task
+    overdue now can be newly overdue: the journal is asked about those alone."""
+    return set(
+        task_annotate_as_of(
+            Task.objects.filter(plan=plan, code__in=[t["code"] for t in tasks if t["overdue"]]),
+            as_of=start - timedelta(days=1),
+        )
+        .filter(s_overdue=True)
+        .values_list("code", flat=True)
+    )
+
+
 def weekly_report_snapshot(*, plan: WorkPlan, iso_year: int, iso_week: int) -> dict:
     return weekly_report_data(plan=plan, iso_year=iso_year, iso_week=iso_week)[0]
 
@@ -406,16 +423,9 @@ def weekly_report_data(*, plan: WorkPlan, iso_year: int, iso_week: int) -> tuple
     figures = _figures(values)
     tasks = [_task_row(task) for task in values]
     del values
-    # Only a task overdue now can be newly overdue: the week before is asked of those alone.
-    overdue_before = set(
-        task_annotate_as_of(
-            Task.objects.filter(plan=plan, code__in=[t["code"] for t in tasks if t["overdue"]]),
-            as_of=start - timedelta(days=1),
-        )
-        .filter(s_overdue=True)
-        .values_list("code", flat=True)
+    lists = _task_lists(
+        tasks, overdue_before=_overdue_before(plan=plan, tasks=tasks, start=start), start=start, end=end
     )
-    lists = _task_lists(tasks, overdue_before=overdue_before, start=start, end=end)
     totals = {key: len(rows) for key, rows in lists.items()}
     lists = {key: rows[:limit] for key, rows in lists.items()}
     activity = plan_week_activity(plan=plan, start=start, end=end)
@@ -476,6 +486,8 @@ def weekly_report_get(*, iso_year: int, iso_week: int) -> WeeklyReport | None:
     """The report of an ISO week; the plan of that year first when two plans share the week."""
     return (
         WeeklyReport.objects.select_related("plan")
+        # The page renders from a cache, the files are on disk: the snapshot is read only when needed.
+        .defer("snapshot")
         .filter(iso_year=iso_year, iso_week=iso_week)
         .annotate(other_year=Case(When(plan__year=iso_year, then=0), default=1, output_field=IntegerField()))
         .order_by("other_year", "-plan__year")
@@ -506,6 +518,34 @@ def report_headline(report: WeeklyReport | None) -> dict | None:
     return {"counts": report.counts or {}, "average_progress": report.average_progress or 0.0}
 
 
+def weekly_report_neighbours(*, report: WeeklyReport) -> tuple[WeeklyReport | None, WeeklyReport | None]:
+    """(previous week's report, next week's) of the same plan, with the
+    previous one's headline figures (`counts`, `average_progress`) read from
+    the JSON and neither snapshot loaded. One query."""
+    rows = (
+        WeeklyReport.objects.filter(plan_id=report.plan_id)
+        .filter(
+            Q(period_end=report.period_start - timedelta(days=1))
+            | Q(period_start=report.period_end + timedelta(days=1))
+        )
+        .only("pk", "iso_year", "iso_week", "plan_id", "period_start", "period_end", "snapshot_hash")
+        .annotate(counts=F("snapshot__counts"), average_progress=F("snapshot__average_progress"))
+    )
+    previous = following = None
+    for row in rows:
+        if row.period_end < report.period_start:
+            previous = row
+        else:
+            following = row
+    return previous, following
+
+
+def report_dashboard_url(*, report: WeeklyReport) -> str:
+    """The dashboard as of the report's Sunday."""
+    query = urlencode({"plan": report.plan.year, "as_of": report.period_end.isoformat()})
+    return f"{reverse('reports:dashboard')}?{query}"
+
+
 def weekly_report_next(*, report: WeeklyReport) -> WeeklyReport | None:
     return (
         WeeklyReport.objects.filter(plan_id=report.plan_id, period_start=report.period_end + timedelta(days=1))
@@ -517,8 +557,11 @@ def weekly_report_next(*, report: WeeklyReport) -> WeeklyReport | None:
 def task_urls_by_code(*, plan_id: int, codes) -> dict[str, str]:
     """The pages of the tasks a report shows, by code (unique within a plan):
     a report's rows hold codes, not ids. One query, as many rows as the report shows."""
+    # One reverse() for all: the pattern is the same for every task.
+    marker = 2**31 - 1
+    pattern = reverse("tasks:detail", args=[marker])
     return {
-        code: reverse("tasks:detail", args=[pk])
+        code: pattern.replace(str(marker), str(pk))
         for code, pk in Task.objects.filter(plan_id=plan_id, code__in=set(codes)).values_list("code", "pk")
     }
 

@@ -404,14 +404,19 @@ REPORT_ORPHAN_GRACE_SECONDS = env.int("REPORT_ORPHAN_GRACE_SECONDS", default=15 
 # the number's symbol (Số: …/BC-TĐC, the number itself is given by the
 # clerk), the place in the date line, the recipients ("Nơi nhận") and who signs.
 REPORT_GOVERNING_BODY = env("REPORT_GOVERNING_BODY", default="BỘ KHOA HỌC VÀ CÔNG NGHỆ")
-# A line break ("\n") where the name should wrap in the heading.
-REPORT_AGENCY_NAME = env("REPORT_AGENCY_NAME", default="TỔNG CỤC TIÊU CHUẨN\nĐO LƯỜNG CHẤT LƯỢNG")
+# A line break ("\n", also written as the two characters \n in the environment) where the name wraps.
+REPORT_AGENCY_NAME = env("REPORT_AGENCY_NAME", default="TỔNG CỤC TIÊU CHUẨN\nĐO LƯỜNG CHẤT LƯỢNG").replace("\\n", "\n")
 REPORT_AGENCY_SYMBOL = env("REPORT_AGENCY_SYMBOL", default="TĐC")
 REPORT_PLACE = env("REPORT_PLACE", default="Hà Nội")
-REPORT_RECIPIENTS_BLOCK = env.list(
-    "REPORT_RECIPIENTS_BLOCK",
-    default=["Tổng cục trưởng (để b/c)", "Các Phó Tổng cục trưởng", "Các đơn vị thuộc Tổng cục", "Lưu: VT, VP"],
-)
+# "Nơi nhận", one recipient a line, separated by ";" (a line may hold commas: "Lưu: VT, VP").
+REPORT_RECIPIENTS_BLOCK = [
+    line.strip()
+    for line in env(
+        "REPORT_RECIPIENTS_BLOCK",
+        default="Tổng cục trưởng (để b/c);Các Phó Tổng cục trưởng;Các đơn vị thuộc Tổng cục;Lưu: VT, VP",
+    ).split(";")
+    if line.strip()
+]
 # Signing on the head's behalf ("KT." = ký thay) by a deputy, as weekly reports usually are.
 REPORT_SIGNER_AUTHORITY = env("REPORT_SIGNER_AUTHORITY", default="KT. TỔNG CỤC TRƯỞNG")
 REPORT_SIGNER_TITLE = env("REPORT_SIGNER_TITLE", default="PHÓ TỔNG CỤC TRƯỞNG")

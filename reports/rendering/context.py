@@ -3,7 +3,7 @@ codes as translated labels. Shared by the web page, the PDF and the e-mails."""
 
 from datetime import date, datetime
 
-from plan_portal.text import strip_bidi_controls_deep
+from plan_portal.text import strip_bidi_controls, strip_bidi_controls_deep
 from reports.selectors import REPORT_LIST_LIMIT
 from tasks.labels import ACTIVITY_LABELS, COUNT_LABELS, field_label, request_kind_label, state_label, status_label
 
@@ -97,6 +97,26 @@ def _bounded(snapshot: dict, key: str, limit: int) -> tuple[list, int]:
     return rows[:limit], snapshot.get("totals", {}).get(key, len(rows))
 
 
+def _display_lists(snapshot: dict) -> dict:
+    """The bounded lists with dates as dates and codes as labels. Reports built
+    before the process sections existed have none of those."""
+    return {
+        **{key: [_task(t) for t in snapshot[key]] for key in TASK_LIST_KEYS},
+        "status_changes": [_change(c) for c in snapshot["status_changes"]],
+        "notes": [_change(c) for c in snapshot["notes"]],
+        "units_not_updated": snapshot["units_not_updated"],
+        "extensions": [
+            {**row, "old_due_date": _date(row["old_due_date"]), "new_due_date": _date(row["new_due_date"])}
+            for row in snapshot["extensions"]
+        ],
+        "pending_requests": [
+            {**row, "requested_at": _datetime(row["requested_at"]), "kind_label": request_kind_label(row["kind"])}
+            for row in snapshot["pending_requests"]
+        ],
+        "returned": [{**row, "decided_at": _datetime(row["decided_at"])} for row in snapshot["returned"]],
+    }
+
+
 def units_most_behind(by_unit: list[dict], *, limit: int = REPORT_UNIT_LIMIT) -> list[dict]:
     """The units with the most open overdue, then behind-schedule tasks (the
     plan's order among equals)."""
@@ -120,18 +140,24 @@ def report_context(
     every text of the snapshot (notes, titles, unit names), so the web page,
     the PDF and the e-mails show text in the order it was typed."""
     limit = limit or REPORT_LIST_LIMIT
-    # The XLSX reads every task from the journal; an old snapshot's "tasks" is
-    # never shown, so it is not copied either.
-    snapshot = strip_bidi_controls_deep({k: v for k, v in snapshot.items() if k != "tasks"})
+    # Cut first, then clean: an old snapshot may hold thousands of rows (and
+    # "tasks", every task, which nothing shows: the XLSX reads the journal).
+    totals = {key: _bounded(snapshot, key, limit)[1] for key in LIST_KEYS}
+    bounded = {key: _bounded(snapshot, key, limit)[0] for key in LIST_KEYS}
+    silent = {row["unit"] for row in snapshot.get("units_not_updated", [])}
+    # Only what is shown is cleaned: by unit and by field hold as many rows as
+    # the plan has units and fields (the names shown are cleaned on their own).
+    unshown = ("tasks", "by_unit", "by_field")
+    by_unit = snapshot["by_unit"]
+    snapshot = strip_bidi_controls_deep(
+        {**{k: v for k, v in snapshot.items() if k not in LIST_KEYS and k not in unshown}, **bounded}
+    )
     counts = snapshot["counts"]
     changes = changes or {}
 
     def figure(key):
         return {"key": key, "label": COUNT_LABELS[key], "value": counts.get(key, 0), "change": changes.get(key)}
 
-    lists, totals = {}, {}
-    for key in LIST_KEYS:
-        lists[key], totals[key] = _bounded(snapshot, key, limit)
     ctx = {
         "snapshot": snapshot,
         "week": snapshot["week"],
@@ -146,25 +172,12 @@ def report_context(
         "activity": [
             {"label": label, "value": snapshot["activity"].get(key, 0)} for key, label in ACTIVITY_LABELS.items()
         ],
-        "by_unit": snapshot["by_unit"],
-        "units_shown": units_most_behind(snapshot["by_unit"], limit=min(limit, REPORT_UNIT_LIMIT)),
+        "by_unit": by_unit,
+        "units_shown": strip_bidi_controls_deep(units_most_behind(by_unit)),
         "totals": totals,
         "see_all": _see_all_urls(snapshot, base_url=base_url),
-        **{key: [_task(t) for t in lists[key]] for key in TASK_LIST_KEYS},
-        "status_changes": [_change(c) for c in lists["status_changes"]],
-        "notes": [_change(c) for c in lists["notes"]],
-        "units_not_updated": lists["units_not_updated"],
-        "silent_units": {row["unit"] for row in snapshot.get("units_not_updated", [])},
-        # Reports built before the process sections existed have none.
-        "extensions": [
-            {**row, "old_due_date": _date(row["old_due_date"]), "new_due_date": _date(row["new_due_date"])}
-            for row in lists["extensions"]
-        ],
-        "pending_requests": [
-            {**row, "requested_at": _datetime(row["requested_at"]), "kind_label": request_kind_label(row["kind"])}
-            for row in lists["pending_requests"]
-        ],
-        "returned": [{**row, "decided_at": _datetime(row["decided_at"])} for row in lists["returned"]],
+        "silent_units": silent,
+        **_display_lists(snapshot),
     }
     if unit_code:
         ctx["unit_section"] = unit_section(ctx, unit_code)
@@ -181,7 +194,7 @@ def unit_section(ctx: dict, unit_code: str) -> dict:
     row = next((u for u in ctx["by_unit"] if u["unit"] == unit_code), None)
     return {
         "unit": unit_code,
-        "name": row["name"] if row else unit_code,
+        "name": strip_bidi_controls(row["name"]) if row else unit_code,
         "figures": row,
         "completed": mine(ctx["completed"]),
         "newly_overdue": mine(ctx["newly_overdue"]),

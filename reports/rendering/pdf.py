@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
-from plan_portal.text import strip_bidi_controls
+from plan_portal.text import strip_bidi_controls, strip_bidi_controls_deep
 from tasks.labels import COUNT_LABELS
 
 from .context import OTHER_COUNTS, report_context, units_most_behind
@@ -141,7 +141,7 @@ def pdf_context(snapshot: dict, *, plan_title: str = "", changes: dict | None = 
             "place_date": place_date(end + timedelta(days=1)),
             "headline": _headline(ctx),
             "other_pairs": [other[i : i + 2] for i in range(0, len(other), 2)],
-            "units_shown": units_most_behind(ctx["by_unit"], limit=PDF_UNIT_LIMIT),
+            "units_shown": strip_bidi_controls_deep(units_most_behind(ctx["by_unit"], limit=PDF_UNIT_LIMIT)),
             "units_total": len(ctx["by_unit"]),
             "activity_counts": snapshot["activity"],
             "see_all_link": bool(base_url),
