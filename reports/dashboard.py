@@ -437,6 +437,8 @@ def dashboard_display(data: dict) -> dict:
     status_labels = [(s.value, s.label) for s in CHART_STATUSES]
     as_of = date.fromisoformat(data["as_of"])
     return {
+        # The lead units of the overdue rows listed, in order: a decider urges each from the list.
+        "overdue_units": list(dict.fromkeys(row["lead_unit"] for row in data["overdue"])),
         "previous_week_as_of": (as_of - timedelta(days=7)).isoformat(),
         "next_week_as_of": (as_of + timedelta(days=7)).isoformat(),
         "headline_main": [figure(*spec) for spec in HEADLINE_MAIN],

@@ -14,6 +14,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from tasks.selectors import user_can_decide
+
 from .dashboard import dashboard_data, dashboard_page, dashboard_parse_params
 
 
@@ -24,7 +26,10 @@ def dashboard(request):
     params = dashboard_parse_params(request.GET)
     for error in params.errors:
         messages.warning(request, error.message)
-    return render(request, "reports/dashboard.html", dashboard_page(params=params))
+    # Issue 12: deciders urge a unit's overdue tasks from the overdue list. Asked on
+    # every page, so the page's cost does not depend on whether anything is overdue.
+    context = {**dashboard_page(params=params), "can_decide": user_can_decide(request.user)}
+    return render(request, "reports/dashboard.html", context)
 
 
 @login_required

@@ -20,6 +20,7 @@ from tasks.selectors import (
     local_tz,
     plan_units_not_updated,
     plan_updates_between,
+    plan_urgings_between,
     plan_week_activity,
     task_annotate_as_of,
     week_bounds,
@@ -455,6 +456,9 @@ def weekly_report_data(*, plan: WorkPlan, iso_year: int, iso_week: int) -> tuple
         "activity": {key: int(activity[key] or 0) for key in sorted(activity)},
         **lists,
         "totals": totals,
+        # Issue 12: urging notes of the week, per unit and the most-urged tasks
+        # (at most URGED_TASKS_LIMIT; per unit: as many rows as units).
+        "urgings": plan_urgings_between(plan=plan, start=start, end=end),
     }
     return snapshot, tasks
 

@@ -17,7 +17,8 @@ from django.db.models import Count, Q
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -39,6 +40,7 @@ from .imports import (
 from .models import (
     OPEN_STATUSES,
     Attachment,
+    Comment,
     CompletionReview,
     Contribution,
     DueDateChange,
@@ -47,6 +49,7 @@ from .models import (
     Task,
     TaskCoordination,
     TaskRequest,
+    Urging,
     WorkPlan,
 )
 from .selectors import local_today
@@ -678,3 +681,46 @@ class AttachmentAdmin(ReadOnlyProcessAdmin):
     list_select_related = ["task", "uploaded_by"]
     search_fields = ["task__code", "original_name"]
     exclude = ["file"]
+
+
+# --- talk about tasks (issue 12): read-only; written through tasks.comments ------
+
+
+@admin.register(Comment)
+class CommentAdmin(ReadOnlyProcessAdmin):
+    """Superusers read a comment with every earlier text (its audit history);
+    edits and deletions happen on the task page, within the rules."""
+
+    list_display = ["task", "author", "created_at", "edited_at", "deleted_at"]
+    list_select_related = ["task", "author"]
+    search_fields = ["task__code", "body", "author__username"]
+    readonly_fields = ["versions"]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    @admin.display(description=_("Earlier texts"))
+    def versions(self, obj):
+        rows = obj.history.select_related("history_user").order_by("history_date", "history_id")
+        return format_html_join(
+            "",
+            "<div><strong>{}</strong> · {} · {}<br>{}</div>",
+            (
+                (
+                    formats.date_format(timezone.localtime(row.history_date), "SHORT_DATETIME_FORMAT"),
+                    row.history_user or "—",
+                    row.history_change_reason or row.get_history_type_display(),
+                    row.body or "—",
+                )
+                for row in rows
+            ),
+        )
+
+
+@admin.register(Urging)
+class UrgingAdmin(ReadOnlyProcessAdmin):
+    list_display = ["task", "unit", "author", "created_at", "batch"]
+    list_filter = ["unit"]
+    list_select_related = ["task", "unit", "author"]
+    search_fields = ["task__code", "note"]
+    date_hierarchy = "created_at"

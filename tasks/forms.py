@@ -1,8 +1,9 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from .models import RequestKind, RequestState, Status
+from .models import COMMENT_MAX_LENGTH, RequestKind, RequestState, Status
 from .services import NOTE_MAX_LENGTH, validate_update_fields
 
 
@@ -192,3 +193,28 @@ class RequestFilterForm(forms.Form):
         if unit is None:
             raise forms.ValidationError(_("Unknown unit code: %(value)s."), params={"value": code})
         return unit
+
+
+class CommentForm(StyledForm):
+    """A comment. Neither required nor length-checked here: tasks.comments answers
+    with its own messages (the length it got and the most it takes)."""
+
+    body = forms.CharField(
+        label=pgettext_lazy("task comment", "Comment"),
+        required=False,
+        strip=True,
+        widget=forms.Textarea(
+            attrs={"rows": 3, "maxlength": COMMENT_MAX_LENGTH, "data-mention-input": "", "autocomplete": "off"}
+        ),
+        help_text=_("Plain text; links become clickable. Type @ and a name to mention a colleague."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+
+class UrgingForm(StyledForm):
+    note = forms.CharField(
+        label=_("Urging note"),
+        required=False,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": COMMENT_MAX_LENGTH}),
+    )

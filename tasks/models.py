@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from plan_portal.text import normalize_search
@@ -602,3 +603,81 @@ class JournalAuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_code} #{self.update_id}: {self.action}"
+
+
+# --- talking about tasks (issue 12): comments and urging notes -----------------
+
+COMMENT_MAX_LENGTH = 4000
+
+
+class Comment(models.Model):
+    """A comment on a task by anyone who may read it. Plain text; `@username`
+    mentions are resolved when it is written or edited (tasks.comments).
+
+    A deletion is soft: the row stays with an empty body and `deleted_at`, so the
+    timeline shows "comment deleted"; every earlier text stays in `history`."""
+
+    task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.PROTECT, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="task_comments"
+    )
+    body = models.TextField(pgettext_lazy("task comment", "comment"), max_length=COMMENT_MAX_LENGTH, blank=True)
+    created_at = models.DateTimeField(_("posted at"), default=timezone.now)
+    edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("mentioned people"), related_name="comment_mentions", blank=True
+    )
+    # Optimistic concurrency: an edit carries the version it was shown with.
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    history = HistoricalRecords(excluded_fields=["version"])
+
+    class Meta:
+        verbose_name = pgettext_lazy("task comment", "comment")
+        verbose_name_plural = _("comments")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["task", "-created_at", "-id"], name="comment_task_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(deleted_at__isnull=True) & ~Q(body="") | Q(deleted_at__isnull=False, body=""),
+                name="comment_body_unless_deleted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task.code} · {self.author} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Urging(models.Model):
+    """An urging note (đôn đốc) from a person with `tasks.decide_request` to the
+    unit that leads a task. Urgings sent to all overdue tasks of a unit at once
+    share one `batch`, so the act is one act. `unit` is the lead unit when it was
+    sent: counts per unit never move when a task changes hands later."""
+
+    task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.PROTECT, related_name="urgings")
+    unit = models.ForeignKey(
+        "units.Unit", verbose_name=_("urged unit"), on_delete=models.PROTECT, related_name="urgings"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("urged by"), on_delete=models.PROTECT, related_name="urgings"
+    )
+    note = models.TextField(_("urging note"), max_length=COMMENT_MAX_LENGTH)
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    batch = models.UUIDField(_("batch"), db_index=True)
+
+    class Meta:
+        verbose_name = _("urging note")
+        verbose_name_plural = _("urging notes")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["task", "-created_at"], name="urging_task_idx"),
+            models.Index(fields=["unit", "created_at"], name="urging_unit_idx"),
+            models.Index(fields=["created_at"], name="urging_created_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "task"], name="urging_once_per_task_in_batch"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task.code} ← {self.author} @ {self.created_at:%Y-%m-%d %H:%M}"

@@ -25,6 +25,7 @@ from django.db.models import (
     FloatField,
     Func,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -736,15 +737,18 @@ def task_completion_awaiting(*, task: Task) -> ProgressUpdate | None:
 @dataclass(frozen=True)
 class TimelineEvent:
     when: datetime
-    kind: str  # update | contribution | request | decision | review
+    kind: str  # update | contribution | request | decision | review | comment | urging
     obj: object
 
 
-def task_timeline_events(*, task: Task, updates: list[ProgressUpdate], before: int | None, last_page: bool) -> list:
+def task_timeline_events(
+    *, task: Task, updates: list[ProgressUpdate], before: int | None, last_page: bool, user=None
+) -> list:
     """The page's progress updates merged with the contributions, requests,
-    decisions and completion reviews that fall in the same stretch of time
-    (from the page's oldest update up to the previous page's oldest one),
-    newest first. A fixed number of queries whatever the journal's length."""
+    decisions, completion reviews, comments and urgings that fall in the same
+    stretch of time (from the page's oldest update up to the previous page's
+    oldest one), newest first. A fixed number of queries whatever the
+    journal's length. With `user`, each comment carries `can_change`."""
     from django.db.models import Prefetch
 
     from .models import Attachment, Contribution
@@ -785,8 +789,32 @@ def task_timeline_events(*, task: Task, updates: list[ProgressUpdate], before: i
     ]
     reviews = CompletionReview.objects.filter(Q(task=task) & window("decided_at")).select_related("reviewer")
     events += [TimelineEvent(r.decided_at, "review", r) for r in reviews]
-    order = {"update": 0, "decision": 1, "review": 2, "request": 3, "contribution": 4}
+    events += _talk_events(task=task, window=window, user=user)
+    order = {"update": 0, "decision": 1, "review": 2, "request": 3, "contribution": 4, "urging": 5, "comment": 6}
     events.sort(key=lambda e: (e.when, -order[e.kind]), reverse=True)
+    return events
+
+
+def _talk_events(*, task: Task, window, user) -> list:
+    """Comments (with their mentions) and urgings of the window: three queries."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Prefetch
+
+    from .models import Comment, Urging
+
+    people = get_user_model().objects.only("pk", "username", "first_name", "last_name").order_by("username")
+    comments = (
+        Comment.objects.filter(Q(task=task) & window("created_at"))
+        .select_related("author")
+        .prefetch_related(Prefetch("mentions", queryset=people))
+    )
+    now = timezone.now()
+    events = []
+    for comment in comments:
+        comment.can_change = user is not None and comment_user_can_change(user=user, comment=comment, now=now)
+        events.append(TimelineEvent(comment.created_at, "comment", comment))
+    urgings = Urging.objects.filter(Q(task=task) & window("created_at")).select_related("author", "unit")
+    events += [TimelineEvent(u.created_at, "urging", u) for u in urgings]
     return events
 
 
@@ -819,3 +847,116 @@ def attachment_get_for_download(*, pk: int, user):
     if not task_user_can_read_attachments(user=user, task=attachment.task):
         raise PermissionDenied
     return attachment
+
+
+# --- talking about tasks (issue 12): comments, mentions, urgings --------------
+
+# Edit window of a comment's author (tasks.comments.COMMENT_EDIT_WINDOW reads it).
+COMMENT_EDIT_MINUTES = 15
+MENTION_CANDIDATES_LIMIT = 8
+URGED_TASKS_LIMIT = 20
+
+
+def task_user_can_read(*, user, task: Task) -> bool:
+    """Who reads a task: everyone signed in with an active account (the task
+    pages' rule). Comments follow it: whoever reads a task may comment on it."""
+    return bool(user.is_authenticated and user.is_active)
+
+
+def task_readers(*, task: Task) -> QuerySet:
+    """The people who may read the task, as a queryset (task_user_can_read in SQL)."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(is_active=True)
+
+
+def comment_user_can_change(*, user, comment, now: datetime | None = None) -> bool:
+    """The author within COMMENT_EDIT_MINUTES of posting; a superuser at any time."""
+    if not user.is_authenticated or comment.deleted_at is not None:
+        return False
+    if user.is_superuser:
+        return True
+    now = now or timezone.now()
+    return comment.author_id == user.pk and now < comment.created_at + timedelta(minutes=COMMENT_EDIT_MINUTES)
+
+
+def mention_candidates(*, task: Task, query: str, limit: int = MENTION_CANDIDATES_LIMIT) -> list[dict]:
+    """Readers of the task whose user name or full name contains `query`,
+    accents and case ignored ("nguyen van" finds "Nguyễn Văn An"). One query:
+    the agency has a few hundred accounts, folded in Python because the
+    database has no accent-folded copy of the names."""
+    from plan_portal.text import normalize_search
+
+    folded = normalize_search(query)
+    rows = task_readers(task=task).order_by("username").values_list("username", "first_name", "last_name")
+    found = []
+    for username, first, last in rows:
+        name = " ".join(part for part in (last, first) if part)
+        if not folded or folded in normalize_search(f"{username} {name} {first} {last}"):
+            found.append({"username": username, "name": name or username})
+            if len(found) >= limit:
+                break
+    return found
+
+
+def urging_counts_for_unit(*, unit: Unit, plan: WorkPlan | None = None) -> dict:
+    """Urgings sent to a unit (of `plan`'s tasks when given): the total and the
+    most-urged tasks. Two queries."""
+    from .models import Urging
+
+    urgings = Urging.objects.filter(unit=unit)
+    if plan is not None:
+        urgings = urgings.filter(task__plan=plan)
+    total = urgings.count()
+    by_task = list(
+        urgings.values("task_id", "task__code", "task__title")
+        .annotate(n=Count("pk"), last=Max("created_at"))
+        .order_by("-n", "-last", "task__code")[:URGED_TASKS_LIMIT]
+    )
+    return {"total": total, "by_task": by_task}
+
+
+def urging_counts_by_code(*, plan: WorkPlan, codes: list[str]) -> dict[str, int]:
+    """How many urgings each of the plan's tasks named by `codes` received (one query; a
+    list of overdue rows is bounded, so is this)."""
+    from .models import Urging
+
+    # `or [""]`: asked even for no code (no task has an empty code), so a page's query
+    # count does not depend on whether anything is overdue.
+    rows = (
+        Urging.objects.filter(task__plan=plan, task__code__in=codes or [""])
+        .values("task__code")
+        .annotate(n=Count("pk"))
+    )
+    return {row["task__code"]: row["n"] for row in rows}
+
+
+def plan_urgings_between(*, plan: WorkPlan, start: date, end: date, limit: int = URGED_TASKS_LIMIT) -> dict:
+    """Urgings sent from `start` to `end` (local days) on the plan's tasks:
+    totals, counts per unit and the most-urged tasks (at most `limit`). Three queries."""
+    from .models import Urging
+
+    urgings = Urging.objects.filter(task__plan=plan, created_at__gte=day_start(start), created_at__lt=cutoff_for(end))
+    totals = urgings.aggregate(
+        urgings=Count("pk"), tasks=Count("task", distinct=True), acts=Count("batch", distinct=True)
+    )
+    by_unit = [
+        {"unit": row["unit__code"], "name": row["unit__name"], "urgings": row["n"], "tasks": row["t"]}
+        for row in urgings.values("unit__code", "unit__name", "unit__sort_order")
+        .annotate(n=Count("pk"), t=Count("task", distinct=True))
+        .order_by("unit__sort_order", "unit__code")
+    ]
+    top_tasks = [
+        {"code": row["task__code"], "title": row["task__title"], "unit": row["unit__code"], "urgings": row["n"]}
+        for row in urgings.values("task__code", "task__title", "unit__code")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "task__code")[:limit]
+    ]
+    return {
+        "total": totals["urgings"],
+        "tasks": totals["tasks"],
+        "acts": totals["acts"],
+        "by_unit": by_unit,
+        "top_tasks": top_tasks,
+        "more_tasks": max(totals["tasks"] - len(top_tasks), 0),
+    }

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,19 +21,22 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from units.selectors import user_is_leadership, user_unit_ids
 
-from . import exports, services
+from . import comments, exports, selectors, services
 from .filters import TaskFilter
 from .forms import (
+    CommentForm,
     CompletionReviewForm,
     ContributionForm,
     ProgressUpdateForm,
     RequestDecisionForm,
     RequestFilterForm,
     TaskRequestForm,
+    UrgingForm,
 )
 from .models import Attachment, Task, TaskCoordination, TaskRequest
 from .selectors import (
     attachment_get_for_download,
+    comment_user_can_change,
     local_today,
     request_list_visible_to,
     task_annotate_as_of,
@@ -48,6 +51,7 @@ from .selectors import (
     task_subtask_rollup,
     task_timeline_events,
     task_timeline_page,
+    task_user_can_read,
     task_user_can_read_attachments,
     task_user_can_record_progress,
     task_user_contributing_units,
@@ -141,7 +145,9 @@ def _render_detail(request, task: Task, *, form=None, conflict=None, status=200,
         "coordinations": task.coordinations.all(),
         "subtasks": task.subtasks.all(),
         "rollup": task_subtask_rollup(task=task),
-        "events": task_timeline_events(task=task, updates=updates, before=before, last_page=next_before is None),
+        "events": task_timeline_events(
+            task=task, updates=updates, before=before, last_page=next_before is None, user=user
+        ),
         "next_before": next_before,
         "timeline_is_first_page": before is None,
         "field_history": task_field_history(task=task),
@@ -161,6 +167,10 @@ def _render_detail(request, task: Task, *, form=None, conflict=None, status=200,
         "decision_form": forms.get("decision_form") or (RequestDecisionForm() if can_decide else None),
         "decision_request_id": forms.get("decision_request_id"),
         "attachment_errors": forms.get("attachment_errors"),
+        "comment_form": forms.get("comment_form") or CommentForm(),
+        "comment_edit_form": forms.get("comment_edit_form"),
+        "comment_edit_id": forms.get("comment_edit_id"),
+        "urging_form": forms.get("urging_form") or (UrgingForm() if can_decide else None),
         "conflict": conflict,
     }
     return render(request, "tasks/task_detail.html", context, status=status)
@@ -482,3 +492,110 @@ def _query_without_page(request) -> str:
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()
+
+
+# --- talking about tasks (issue 12): comments, mentions, urging -------------------
+
+
+def _get_comment(pk: int):
+    from .models import Comment
+
+    try:
+        return Comment.objects.select_related("task").get(pk=pk)
+    except Comment.DoesNotExist:
+        raise Http404(_("No such comment.")) from None
+
+
+@login_required
+@require_POST
+def comment_create(request, pk: int):
+    """Anyone who may read the task comments on it (PRG; 422 with the errors)."""
+    task = _get_task(pk)
+    if not task_user_can_read(user=request.user, task=task):
+        raise PermissionDenied(_("You may not comment on this task."))
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            comment = comments.comment_create(task=task, author=request.user, body=form.cleaned_data["body"])
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Comment posted."))
+            return redirect(_detail_url(task, f"comment-{comment.pk}"))
+    return _render_detail(request, task, comment_form=form.flag_errors(), status=422)
+
+
+@login_required
+@require_POST
+def comment_edit(request, pk: int):
+    """The author within 15 minutes, later a superuser, changes the text (403 for anyone else)."""
+    comment = _get_comment(pk)
+    if not comment_user_can_change(user=request.user, comment=comment):
+        raise PermissionDenied(_("You may not change this comment."))
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            comments.comment_edit(
+                comment=comment, user=request.user, body=data["body"], expected_version=data["version"]
+            )
+        except comments.CommentVersionConflict:
+            messages.warning(request, _("Someone changed this comment meanwhile; here it is as it is now."))
+            return _render_detail(request, _get_task(comment.task_id), status=409)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Comment saved."))
+            return redirect(_detail_url(comment.task, f"comment-{comment.pk}"))
+    task = _get_task(comment.task_id)
+    return _render_detail(request, task, comment_edit_form=form.flag_errors(), comment_edit_id=comment.pk, status=422)
+
+
+@login_required
+@require_POST
+def comment_delete(request, pk: int):
+    """Same rule as editing; the timeline then shows "comment deleted"."""
+    comment = _get_comment(pk)
+    if not comment_user_can_change(user=request.user, comment=comment):
+        raise PermissionDenied(_("You may not delete this comment."))
+    version = request.POST.get("version", "")
+    try:
+        comments.comment_delete(
+            comment=comment, user=request.user, expected_version=int(version) if version.isdigit() else None
+        )
+    except comments.CommentVersionConflict:
+        messages.warning(request, _("Someone changed this comment meanwhile; here it is as it is now."))
+        return _render_detail(request, _get_task(comment.task_id), status=409)
+    messages.success(request, _("Comment deleted."))
+    return redirect(_detail_url(comment.task, f"comment-{comment.pk}"))
+
+
+@login_required
+@require_GET
+def mention_candidates(request, pk: int):
+    """The autocomplete of people to mention: readers of the task whose name or
+    user name contains `q`, accents ignored, as JSON."""
+    task = _get_task(pk)
+    if not task_user_can_read(user=request.user, task=task):
+        raise PermissionDenied
+    query = request.GET.get("q", "")[:64]
+    return JsonResponse({"people": selectors.mention_candidates(task=task, query=query)})
+
+
+@login_required
+@require_POST
+def task_urge(request, pk: int):
+    """A decider's urging note on one task (403 for anyone else)."""
+    task = _get_task(pk)
+    if not user_can_decide(request.user):
+        raise PermissionDenied(_("Only a person allowed to decide requests can send an urging note."))
+    form = UrgingForm(request.POST)
+    if form.is_valid():
+        try:
+            urgings = comments.urging_create(task=task, author=request.user, note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Urging note sent to %(unit)s.") % {"unit": task.lead_unit.code})
+            return redirect(_detail_url(task, f"urging-{urgings[0].pk}"))
+    return _render_detail(request, task, urging_form=form.flag_errors(), status=422)

@@ -6,4 +6,5 @@ app_name = "units"
 
 urlpatterns: list = [
     path("<str:code>/", views.unit_detail, name="detail"),
+    path("<str:code>/urge-overdue/", views.unit_urge_overdue, name="urge-overdue"),
 ]

@@ -25,6 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from reports.models import ReminderLog
 from reports.services import weekly_report_build
+from tasks.comments import comment_create, urging_create
 from tasks.models import (
     Attachment,
     CompletionReview,
@@ -109,6 +110,17 @@ PORTAL = {
     # The requesting unit withdraws (no data needed): the lead unit's staff first, so its head
     # then finds the request already withdrawn.
     "tasks:request-withdraw": (signed_in(405), signed_in(403, lead_staff=REDIRECT, head=409)),
+    # Issue 12: whoever reads a task comments on it (an empty POST: the form's error).
+    "tasks:comment-create": (signed_in(405), signed_in(422)),
+    "tasks:mention-candidates": (signed_in(200), signed_in(405)),
+    # The comment is coord_staff's, posted just now: its author (an empty edit is a 422) and
+    # superusers may change it, nobody else. Its author then deletes it, so the superuser
+    # finds it already deleted.
+    "tasks:comment-edit": (signed_in(405), signed_in(403, coord_staff=422, superuser=422)),
+    "tasks:comment-delete": (signed_in(405), signed_in(403, coord_staff=REDIRECT)),
+    # Urging notes: deciders only (an empty note is a 422).
+    "tasks:urge": (signed_in(405), signed_in(403, leadership=422, superuser=422)),
+    "units:urge-overdue": (signed_in(405), signed_in(403, leadership=422, superuser=422)),
     "reports:dashboard": (signed_in(200), signed_in(405)),
     "reports:dashboard-data": (signed_in(200), signed_in(405)),
     "reports:timeline": (signed_in(200), signed_in(405)),
@@ -197,6 +209,9 @@ ADMIN_MODELS = {
     "tasks.completionreview": "none",
     "tasks.contribution": "none",
     "tasks.attachment": "none",
+    # Issue 12: read-only; comments (with their earlier texts) for superusers only.
+    "tasks.comment": "none",
+    "tasks.urging": "none",
     "reports.weeklyreport": "view",
     "reports.reminderlog": "none",
     "reports.outboxmessage": "none",
@@ -211,6 +226,8 @@ PROCESS_MODELS = (
     "tasks.completionreview",
     "tasks.contribution",
     "tasks.attachment",
+    "tasks.comment",
+    "tasks.urging",
 )
 # Views a ModelAdmin refuses even to a superuser (has_*_permission returns False); read-only
 # models show their change page but refuse its POST.
@@ -448,6 +465,8 @@ def _process_objects(*, task, update, units, users) -> dict:
             task=task, author=users["coord_staff"], unit=units["VU-B"], note="Góp ý dự thảo"
         ),
         "tasks.attachment": attachment,
+        "tasks.comment": comment_create(task=task, author=users["coord_staff"], body="Nhờ @lead-staff xem"),
+        "tasks.urging": urging_create(task=task, author=users["leadership"], note="Đề nghị khẩn trương")[0],
     }
 
 
@@ -474,6 +493,12 @@ def _url(route: str, name: str | None, world) -> str:
         "tasks:attachment-create": {"pk": task.pk},
         "tasks:completion-confirm": {"pk": task.pk},
         "tasks:request-create": {"pk": task.pk},
+        "tasks:comment-create": {"pk": task.pk},
+        "tasks:mention-candidates": {"pk": task.pk},
+        "tasks:comment-edit": {"pk": objects["tasks.comment"].pk},
+        "tasks:comment-delete": {"pk": objects["tasks.comment"].pk},
+        "tasks:urge": {"pk": task.pk},
+        "units:urge-overdue": {"code": world["unit"].code},
         "tasks:attachment-download": {"pk": objects["tasks.attachment"].pk},
         "tasks:request-decide": {"pk": objects["tasks.taskrequest"].pk},
         "tasks:request-withdraw": {"pk": objects["tasks.taskrequest"].pk},

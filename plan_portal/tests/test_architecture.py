@@ -23,7 +23,15 @@ APP_LAYERS = ("units", "tasks", "reports")
 # for one unit, so its view reads the dashboard's figures. It imports the
 # shared selector only, never a reports view or renderer, and nothing below
 # units' pages imports it, so no module takes part in a cycle.
-PAGE_IMPORTS_UPWARD = {("units.views", "reports.dashboard")}
+# Issue 12: the unit page also shows the urgings the unit received and sends an
+# urging to its overdue tasks, so its views read tasks' selectors and call the
+# one urging service. Page-level edges only: units' models, services and
+# selectors still import nothing above them.
+PAGE_IMPORTS_UPWARD = {
+    ("units.views", "reports.dashboard"),
+    ("units.views", "tasks.comments"),
+    ("units.views", "tasks.selectors"),
+}
 
 MAX_FUNCTION_LINES = 60
 # mutants/: `make mutants` leaves mutmut's mutated copy of the apps there (git-ignored).

@@ -13,9 +13,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 
 from plan_portal.tests.factories import TaskFactory, UnitFactory, UserFactory, member
 from reports.services import weekly_report_build
+from tasks.comments import comment_create, urging_create
 from tasks.models import Status
 from tasks.services import task_record_progress
 from units.models import Membership
@@ -227,12 +229,28 @@ def plan_world(db):
         recorded_at=datetime(2020, 2, 3, 9, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")),
         expected_version=first.version,
     )
+    # Issue 12: a comment with a mention and a link, and an urging note, in the report's week.
+    leadership = UserFactory(username="lanhdao", leadership=True)
+    # A flushed database (browser tests) has lost the permission the migration gave the group.
+    leadership.groups.get().permissions.add(Permission.objects.get(codename="decide_request"))
+    comment_create(
+        task=first,
+        author=head,
+        body="Nhờ @canbo xem https://tcvn.gov.vn/du-thao",
+        at=datetime(2020, 2, 4, 9, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")),
+    )
+    urging_create(
+        task=first,
+        author=leadership,
+        note="Đề nghị khẩn trương hoàn thành",
+        at=datetime(2020, 2, 5, 9, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")),
+    )
     weekly_report_build(plan=first.plan, iso_year=2020, iso_week=6)
     admin = get_user_model().objects.create_superuser("quantri", "quantri@tcvn.gov.vn", "x")
     return {
         "staff": staff,
         "head": head,
-        "leadership": UserFactory(username="lanhdao", leadership=True),
+        "leadership": leadership,
         "admin": admin,
     }
 

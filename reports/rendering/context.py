@@ -117,6 +117,25 @@ def _display_lists(snapshot: dict) -> dict:
     }
 
 
+def _urgings(urgings: dict | None, *, limit: int = REPORT_UNIT_LIMIT) -> dict | None:
+    """The week's urgings (issue 12) bounded for display: the most-urged units
+    and tasks first, with how many more there are."""
+    if urgings is None:
+        return None
+    by_unit = sorted(urgings["by_unit"], key=lambda row: -row["urgings"])
+    top_tasks = urgings["top_tasks"][:limit]
+    return strip_bidi_controls_deep(
+        {
+            **urgings,
+            "by_unit": by_unit[:limit],
+            "units": len(by_unit),
+            "more_units": max(len(by_unit) - limit, 0),
+            "top_tasks": top_tasks,
+            "more_tasks": max(urgings["tasks"] - len(top_tasks), 0),
+        }
+    )
+
+
 def units_most_behind(by_unit: list[dict], *, limit: int = REPORT_UNIT_LIMIT) -> list[dict]:
     """The units with the most open overdue, then behind-schedule tasks (the
     plan's order among equals)."""
@@ -145,9 +164,10 @@ def report_context(
     totals = {key: _bounded(snapshot, key, limit)[1] for key in LIST_KEYS}
     bounded = {key: _bounded(snapshot, key, limit)[0] for key in LIST_KEYS}
     silent = {row["unit"] for row in snapshot.get("units_not_updated", [])}
+    urgings = snapshot.get("urgings")
     # Only what is shown is cleaned: by unit and by field hold as many rows as
     # the plan has units and fields (the names shown are cleaned on their own).
-    unshown = ("tasks", "by_unit", "by_field")
+    unshown = ("tasks", "by_unit", "by_field", "urgings")
     by_unit = snapshot["by_unit"]
     snapshot = strip_bidi_controls_deep(
         {**{k: v for k, v in snapshot.items() if k not in LIST_KEYS and k not in unshown}, **bounded}
@@ -178,6 +198,8 @@ def report_context(
         "see_all": _see_all_urls(snapshot, base_url=base_url),
         "silent_units": silent,
         **_display_lists(snapshot),
+        # Issue 12; reports built before it have no urgings section.
+        "urgings": _urgings(urgings, limit=min(limit, REPORT_UNIT_LIMIT)),
     }
     if unit_code:
         ctx["unit_section"] = unit_section(ctx, unit_code)

@@ -24,6 +24,7 @@ from openpyxl.utils import get_column_letter
 from plan_portal.spreadsheets import FORMULA_STARTS, escape_cell
 from reports.selectors import iso_week_bounds, plan_tasks_as_of, week_status_changes, weekly_process_sections
 from tasks.labels import ACTIVITY_LABELS, COUNT_LABELS, field_label, request_kind_label, state_label, status_label
+from tasks.selectors import plan_urgings_between
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
@@ -222,6 +223,23 @@ def _process_sheet(wb: Workbook, sections: dict) -> None:
     sheet.close()
 
 
+def _urgings_sheet(wb: Workbook, urgings: dict) -> None:
+    """Issue 12: the week's urging notes per unit, then every task urged (most urged first)."""
+    sheet = _Sheet(
+        wb,
+        _("Urgings"),
+        [_("Section"), _("Code"), _("Name"), _("Urging notes"), _("Tasks urged")],
+        [14, 14, 60, 14, 14],
+        {3: INT, 4: INT},
+    )
+    for row in urgings["by_unit"]:
+        sheet.append([_("Unit"), row["unit"], row["name"], row["urgings"], row["tasks"]])
+    for row in urgings["top_tasks"]:
+        sheet.append([_("Task"), row["code"], row["title"], row["urgings"], None])
+    sheet.append([_("Total"), None, None, urgings["total"], urgings["tasks"]])
+    sheet.close()
+
+
 def render_xlsx(snapshot: dict, *, plan, tasks=None) -> bytes:
     """The workbook of one week: figures from the snapshot, every task and
     every change of the week from the journal as of the end of the week.
@@ -237,6 +255,7 @@ def render_xlsx(snapshot: dict, *, plan, tasks=None) -> bytes:
     _changes_sheet(wb, week_status_changes(plan=plan, start=start, end=end)[0])
     sections = {key: rows for key, (rows, _total) in weekly_process_sections(plan=plan, start=start, end=end).items()}
     _process_sheet(wb, {**sections, "awaiting_confirmation": awaiting})
+    _urgings_sheet(wb, plan_urgings_between(plan=plan, start=start, end=end, limit=None))
     # Fixed document times: the workbook depends on the journal up to the week's end only.
     stamp = datetime.fromisoformat(snapshot["period_end"])
     wb.properties.created = wb.properties.modified = stamp

@@ -18,7 +18,7 @@ def w26(world):
 def test_xlsx_has_the_five_sheets_with_real_numbers_and_dates(w26):
     wb = load_workbook(w26.xlsx_file.path)
 
-    assert wb.sheetnames == ["Tổng hợp", "Theo đơn vị", "Nhiệm vụ", "Thay đổi", "Đề nghị và xác nhận"]
+    assert wb.sheetnames == ["Tổng hợp", "Theo đơn vị", "Nhiệm vụ", "Thay đổi", "Đề nghị và xác nhận", "Đôn đốc"]
     summary = {row[0]: row[1] for row in wb["Tổng hợp"].iter_rows(min_row=2, values_only=True)}
     assert summary["Tuần"] == "2020-W26"
     assert summary["Từ ngày"] == datetime(2020, 6, 22)

@@ -1,7 +1,10 @@
 """Small display helpers for the task pages (no queries)."""
 
+import re
+
 from django import template
-from django.utils.html import escape, format_html
+from django.template.defaultfilters import linebreaksbr
+from django.utils.html import escape, format_html, urlize
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
@@ -90,3 +93,33 @@ def age_in_days(moment, today) -> int:
     if not moment or not today:
         return 0
     return max((today - timezone.localdate(moment)).days, 0)
+
+
+# `@name` as tasks.comments.MENTION_RE finds it (an escaped character before
+# the "@" ends in ";", which the pattern allows as the raw character is).
+_MENTION_HTML = re.compile(r"(?<![\w@/.:=+-])@([\w.+-]*[\w+-])")
+
+
+@register.filter(needs_autoescape=True)
+def comment_body(comment, autoescape=True):
+    """A comment as HTML: escaped, links clickable (Django's urlize), line breaks
+    kept, and `@username` of the people it mentions (prefetched) marked as mentions."""
+    html = urlize(comment.body, nofollow=True, autoescape=True)
+    people = {person.username: person for person in comment.mentions.all()}
+
+    def mention(match):
+        person = people.get(match.group(1))
+        if person is None:
+            return match.group(0)
+        title = escape(person.get_full_name() or person.username)
+        return f'<span class="mention" title="{title}" data-testid="mention">@{escape(person.username)}</span>'
+
+    if people:
+        html = _outside_tags(html, lambda text: _MENTION_HTML.sub(mention, text))
+    return mark_safe(linebreaksbr(mark_safe(html), autoescape=False))
+
+
+def _outside_tags(html: str, change) -> str:
+    """Apply `change` to the text between tags only, never inside an <a ...> tag."""
+    parts = re.split(r"(<[^>]*>)", html)
+    return "".join(part if part.startswith("<") else change(part) for part in parts)
