@@ -42,7 +42,7 @@ PDF_TITLE_MAX_CHARS = 60
 # report still fits two A4 pages (test_weekly_report_document.py).
 PDF_LIST_LIMIT = 3
 PDF_NOTES_LIMIT = 2
-PDF_UNIT_LIMIT = 6
+PDF_UNIT_LIMIT = 5
 ATTENTION = (
     ("newly_overdue", gettext_lazy("Newly overdue")),
     ("at_risk", gettext_lazy("Behind schedule")),

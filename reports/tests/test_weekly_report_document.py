@@ -179,6 +179,14 @@ def test_the_longest_possible_report_still_fits_two_pages(world, settings, tmp_p
     snap["units_not_updated"] = [{"unit": unit, "name": "Ư" * 255, "name_en": ""}] * 60
     snap["by_unit"] = [{**snap["by_unit"][0], "unit": unit, "name": "Ư" * 255}] * 60
     snap["totals"] = dict.fromkeys(snap["totals"], 99999)
+    snap["urgings"] = {
+        "total": 99999,
+        "tasks": 99999,
+        "acts": 99999,
+        "by_unit": [{"unit": unit, "name": "Ư" * 255, "urgings": 99999, "tasks": 99999}] * 60,
+        "top_tasks": [{"code": code, "title": long_title, "unit": unit, "urgings": 99999}] * 20,
+        "more_tasks": 99979,
+    }
 
     # When it is laid out
     pdf = tmp_path / "longest.pdf"
