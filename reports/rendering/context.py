@@ -136,6 +136,12 @@ def _urgings(urgings: dict | None, *, limit: int = REPORT_UNIT_LIMIT) -> dict | 
     )
 
 
+def _bounded_lists(snapshot: dict, limit: int) -> tuple[dict, dict]:
+    """Every list cut to `limit` rows, and every list's full count."""
+    pairs = {key: _bounded(snapshot, key, limit) for key in LIST_KEYS}
+    return {key: rows for key, (rows, _total) in pairs.items()}, {key: total for key, (_rows, total) in pairs.items()}
+
+
 def units_most_behind(by_unit: list[dict], *, limit: int = REPORT_UNIT_LIMIT) -> list[dict]:
     """The units with the most open overdue, then behind-schedule tasks (the
     plan's order among equals)."""
@@ -161,8 +167,7 @@ def report_context(
     limit = limit or REPORT_LIST_LIMIT
     # Cut first, then clean: an old snapshot may hold thousands of rows (and
     # "tasks", every task, which nothing shows: the XLSX reads the journal).
-    totals = {key: _bounded(snapshot, key, limit)[1] for key in LIST_KEYS}
-    bounded = {key: _bounded(snapshot, key, limit)[0] for key in LIST_KEYS}
+    bounded, totals = _bounded_lists(snapshot, limit)
     silent = {row["unit"] for row in snapshot.get("units_not_updated", [])}
     urgings = snapshot.get("urgings")
     # Only what is shown is cleaned: by unit and by field hold as many rows as
