@@ -9,6 +9,7 @@ NAV = [
     ("tasks:list", _("Tasks"), "all"),
     ("tasks:requests", _("Requests"), "all"),
     ("reports:dashboard", _("Dashboard"), "all"),
+    ("reports:timeline", _("Timeline"), "all"),
     ("reports:list", _("Weekly reports"), "all"),
     ("admin:index", _("Administration"), "admin"),
 ]

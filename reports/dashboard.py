@@ -7,15 +7,19 @@ Every figure is computed in the database from the progress journal (through
 tasks.selectors); the number of queries does not depend on the data size.
 """
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, F, Q, QuerySet, Value
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Count, F, Q, QuerySet
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, translation
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from plan_portal.dates import parse_date
@@ -23,7 +27,7 @@ from tasks.labels import ACTIVITY_LABELS, COUNT_LABELS
 from tasks.models import ProgressUpdate, Status, Task, WorkPlan
 from tasks.selectors import (
     COUNT_KEYS,
-    DaysBetween,
+    burnup_deltas_by_week,
     cutoff_for,
     day_start,
     local_today,
@@ -31,7 +35,7 @@ from tasks.selectors import (
     plan_figures,
     plan_get_current,
     plan_units_not_updated,
-    task_annotate_as_of,
+    task_states,
     week_bounds,
 )
 from units.models import Unit
@@ -140,15 +144,12 @@ def plan_journal_version(*, plan: WorkPlan) -> str:
     return str(version or 0)
 
 
-def task_overdue_list(*, tasks: QuerySet[Task], as_of: date) -> QuerySet[Task]:
-    """Open tasks past their due date as of `as_of`, most days overdue first."""
-    return (
-        task_annotate_as_of(tasks, as_of=as_of)
-        .filter(s_overdue=True)
-        .annotate(days_overdue=DaysBetween(Value(as_of), F("s_due_date")))
-        .select_related("lead_unit")
-        .order_by("-days_overdue", "code")
-    )
+def overdue_states(*, states: list[dict], as_of: date) -> list[dict]:
+    """The open tasks past their due date as of `as_of` (rows of task_states),
+    most days overdue first, then by code (the states come by code; the sort is stable)."""
+    overdue = [row for row in states if row["s_overdue"]]
+    overdue.sort(key=lambda row: row["s_due_date"])
+    return overdue
 
 
 def _journal(*, tasks: QuerySet[Task]) -> QuerySet[ProgressUpdate]:
@@ -199,8 +200,10 @@ def week_status_changes(*, tasks: QuerySet[Task], start: date, end: date):
     )
 
 
-def units_not_updated(*, plan: WorkPlan, start: date, end: date, unit: Unit | None = None) -> QuerySet[Unit]:
-    qs = plan_units_not_updated(plan=plan, start=start, end=end)
+def units_not_updated(
+    *, plan: WorkPlan, start: date, end: date, unit: Unit | None = None, states: list[dict] | None = None
+) -> QuerySet[Unit]:
+    qs = plan_units_not_updated(plan=plan, start=start, end=end, states=states)
     return qs.filter(pk=unit.pk) if unit is not None else qs
 
 
@@ -236,21 +239,56 @@ def dashboard_data(*, plan: WorkPlan, as_of: date, unit: Unit | None = None) -> 
     Cached; the key holds the plan's journal version, so a new update or a
     plan edit shows at once. A cache outage only costs the recomputation.
     """
-    key = dashboard_cache_key(plan=plan, as_of=as_of, unit=unit, version=plan_journal_version(plan=plan))
-    data = cache.get(key)
+    return _data_under(_key(plan=plan, as_of=as_of, unit=unit), plan=plan, as_of=as_of, unit=unit)
+
+
+def _key(*, plan: WorkPlan, as_of: date, unit: Unit | None) -> str:
+    return dashboard_cache_key(plan=plan, as_of=as_of, unit=unit, version=plan_journal_version(plan=plan))
+
+
+def _data_under(key: str, *, plan: WorkPlan, as_of: date, unit: Unit | None, cached: dict | None = None) -> dict:
+    data = cached if cached is not None else cache.get(key)
     if data is None:
-        data = dashboard_build(plan=plan, as_of=as_of, unit=unit)
+        # The key ends with the journal version (dashboard_cache_key).
+        data = dashboard_build(plan=plan, as_of=as_of, unit=unit, version=key.rsplit(":", 1)[-1])
         cache.set(key, data, CACHE_SECONDS)
     return data
 
 
-def dashboard_build(*, plan: WorkPlan, as_of: date, unit: Unit | None = None) -> dict:
-    """Compute everything (no cache). A fixed number of queries (11)."""
+def burnup_full_weeks(*, plan: WorkPlan, tasks: QuerySet[Task], unit: Unit | None, version: str) -> dict:
+    """The burn-up's week deltas through the plan's end, cached under the journal version: a
+    dashboard for any date then reads only its own week from the journal (a new date costs
+    one week's entries, not the plan's 230,000)."""
+    key = f"{CACHE_PREFIX}:burnup-weeks:{plan.pk}:{unit.code if unit else '-'}:{version}"
+    weeks = cache.get(key)
+    if weeks is None:
+        weeks = burnup_deltas_by_week(tasks=tasks, until=plan.end_date)
+        cache.set(key, weeks, CACHE_SECONDS)
+    return weeks
+
+
+def dashboard_json_body(*, plan: WorkPlan, as_of: date, unit: Unit | None = None) -> bytes:
+    """data.json's body, cached as bytes under the same key as the figures: a
+    cached answer is one cache read, without unpickling or serialising the dict."""
+    key = _key(plan=plan, as_of=as_of, unit=unit)
+    body = cache.get(f"{key}:json")
+    if body is None:
+        data = _data_under(key, plan=plan, as_of=as_of, unit=unit)
+        body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).encode()
+        cache.set(f"{key}:json", body, CACHE_SECONDS)
+    return body
+
+
+def dashboard_build(*, plan: WorkPlan, as_of: date, unit: Unit | None = None, version: str | None = None) -> dict:
+    """Compute everything. A fixed number of queries (10). With the journal `version`
+    (dashboard_data), the burn-up's earlier weeks come from the cache (burnup_full_weeks)."""
     tasks = Task.objects.filter(plan=plan)
     if unit is not None:
         tasks = tasks.filter(lead_unit=unit)
-    figures = plan_figures(plan=plan, as_of=as_of, tasks=tasks)  # 3 queries
-    burnup = plan_burnup(plan=plan, until=as_of, tasks=tasks)  # 4 queries
+    states = task_states(tasks, as_of=as_of)  # 1 query: every task's state, read once
+    figures = plan_figures(plan=plan, as_of=as_of, tasks=tasks, states=states)  # 1 query
+    full_weeks = burnup_full_weeks(plan=plan, tasks=tasks, unit=unit, version=version) if version else None
+    burnup = plan_burnup(plan=plan, until=as_of, tasks=tasks, full_weeks=full_weeks)  # 4 queries
     # Once the plan is over, "this week" is its last week, not today's calendar week.
     week_ref = min(as_of, plan.end_date)
     week_start, week_end = week_bounds(week_ref)
@@ -259,11 +297,15 @@ def dashboard_build(*, plan: WorkPlan, as_of: date, unit: Unit | None = None) ->
     def link(**filters) -> str:
         return task_list_url(plan=plan, as_of=as_of, unit=unit, **filters)
 
-    overdue = _overdue_rows(tasks=tasks, as_of=as_of)  # 1 query
+    overdue = _overdue_rows(states=states, as_of=as_of)  # 1 query
     changes = _status_change_rows(tasks=tasks, start=week_start, end=week_end, as_of=as_of)  # 1 query
     activity = week_activity_compare(tasks=tasks, start=week_start, end=week_end)  # 1 query
+    # The whole plan's states as of the week's end, when they are the ones read above (not for a unit's page).
+    plan_states = states if unit is None and week_end == as_of else None
     not_updated = list(  # 1 query (plan_units_not_updated nests the rest)
-        units_not_updated(plan=plan, start=week_start, end=week_end, unit=unit).values("code", "name")
+        units_not_updated(plan=plan, start=week_start, end=week_end, unit=unit, states=plan_states).values(
+            "code", "name"
+        )
     )
 
     by_unit = [{**row, "completion_rate": _rate(row)} for row in figures.by_unit]
@@ -294,22 +336,26 @@ def dashboard_build(*, plan: WorkPlan, as_of: date, unit: Unit | None = None) ->
     }
 
 
-def _overdue_rows(*, tasks: QuerySet[Task], as_of: date) -> list[dict]:
+def _overdue_rows(*, states: list[dict], as_of: date) -> list[dict]:
+    shown = overdue_states(states=states, as_of=as_of)[:OVERDUE_LIMIT]
+    # `or [0]`: an empty IN list is answered without the database; the query count stays fixed.
+    ids = [row["pk"] for row in shown] or [0]
+    tasks = {task.pk: task for task in Task.objects.filter(pk__in=ids).select_related("lead_unit")}
     return [
         {
-            "code": task.code,
-            "url": reverse("tasks:detail", args=[task.pk]),
-            "title": task.title,
-            "lead_unit": task.lead_unit.code,
-            "lead_unit_name": task.lead_unit.name,
-            "due_date": task.s_due_date.isoformat(),
-            "due_date_display": _date_display(task.s_due_date),
-            "days_overdue": task.days_overdue,
-            "status": task.s_status,
-            "status_label": str(Status(task.s_status).label),
-            "progress": task.s_progress,
+            "code": row["code"],
+            "url": reverse("tasks:detail", args=[row["pk"]]),
+            "title": tasks[row["pk"]].title,
+            "lead_unit": tasks[row["pk"]].lead_unit.code,
+            "lead_unit_name": tasks[row["pk"]].lead_unit.name,
+            "due_date": row["s_due_date"].isoformat(),
+            "due_date_display": _date_display(row["s_due_date"]),
+            "days_overdue": (as_of - row["s_due_date"]).days,
+            "status": row["s_status"],
+            "status_label": str(Status(row["s_status"]).label),
+            "progress": row["s_progress"],
         }
-        for task in task_overdue_list(tasks=tasks, as_of=as_of)[:OVERDUE_LIMIT]
+        for row in shown
     ]
 
 
@@ -467,11 +513,48 @@ def dashboard_display(data: dict) -> dict:
     }
 
 
-def dashboard_page(*, params: DashboardParams) -> dict:
+# Where the cached body takes the person's part: the urging forms of a decider (with their CSRF token).
+URGE_SLOT = "<!--urge-forms-->"
+
+
+def dashboard_page(*, params: DashboardParams, cached_body: bool = False) -> dict:
     """The context of the dashboard page and of a unit page (params.unit set):
-    the cached figures plus what the templates show. No figures without a plan."""
-    data = dashboard_data(plan=params.plan, as_of=params.as_of, unit=params.unit) if params.plan else None
-    context = {"params": params, "data": data, "plan_years": dashboard_plan_years(), "unit": params.unit}
-    if data:
+    the cached figures plus what the templates show. No figures without a plan.
+
+    With `cached_body` (the dashboard), the page's body (`body_html`: charts'
+    data, tables, lists) is cached as HTML under the figures' key, so a cached
+    page renders only its frame; its one part that depends on the person, the
+    urging forms, is a slot that dashboard_body_for fills per request. The unit
+    page adds per-request figures (urgings) to its body, so renders it itself."""
+    context = {"params": params, "data": None, "plan_years": dashboard_plan_years(), "unit": params.unit}
+    if params.plan is None:
+        return context
+    plan, as_of, unit = params.plan, params.as_of, params.unit
+    key = _key(plan=plan, as_of=as_of, unit=unit)
+    found = cache.get_many([key, f"{key}:body"] if cached_body else [key])
+    data = _data_under(key, plan=plan, as_of=as_of, unit=unit, cached=found.get(key))
+    context["data"] = data
+    if not cached_body:
         context.update(dashboard_display(data))
+        return context
+    body = found.get(f"{key}:body")
+    if body is None:
+        display = {**dashboard_display(data), "data": data, "unit": unit, "urge_slot": URGE_SLOT}
+        body = render_to_string("reports/partials/dashboard_body.html", display)
+        cache.set(f"{key}:body", body, CACHE_SECONDS)
+    context.update(
+        previous_week_as_of=(as_of - timedelta(days=7)).isoformat(),
+        next_week_as_of=(as_of + timedelta(days=7)).isoformat(),
+        overdue_units=list(dict.fromkeys(row["lead_unit"] for row in data["overdue"])),
+        body_html=body,
+    )
     return context
+
+
+def dashboard_body_for(request, context: dict) -> str:
+    """The cached body with the person's part in its slot: the urging forms for a
+    decider (rendered as the overdue list's include would), nothing for anyone else."""
+    forms = ""
+    if context.get("can_decide") and URGE_SLOT in context["body_html"]:
+        forms = render_to_string("reports/partials/dashboard_urge.html", context, request=request)
+    return mark_safe(context["body_html"].replace(URGE_SLOT, forms, 1))  # our own templates, escaped

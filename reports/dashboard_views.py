@@ -9,14 +9,14 @@ Nothing on it is editable; anonymous visitors are sent to the login page.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from tasks.selectors import user_can_decide
 
-from .dashboard import dashboard_data, dashboard_page, dashboard_parse_params
+from .dashboard import dashboard_body_for, dashboard_json_body, dashboard_page, dashboard_parse_params
 
 
 @login_required
@@ -28,7 +28,9 @@ def dashboard(request):
         messages.warning(request, error.message)
     # Issue 12: deciders urge a unit's overdue tasks from the overdue list. Asked on
     # every page, so the page's cost does not depend on whether anything is overdue.
-    context = {**dashboard_page(params=params), "can_decide": user_can_decide(request.user)}
+    context = {**dashboard_page(params=params, cached_body=True), "can_decide": user_can_decide(request.user)}
+    if "body_html" in context:
+        context["body_html"] = dashboard_body_for(request, context)
     return render(request, "reports/dashboard.html", context)
 
 
@@ -40,5 +42,5 @@ def dashboard_json(request):
         return JsonResponse({"errors": {e.param: e.message for e in params.errors}}, status=400)
     if params.plan is None:
         return JsonResponse({"errors": {"plan": _("There is no work plan yet.")}}, status=404)
-    data = dashboard_data(plan=params.plan, as_of=params.as_of, unit=params.unit)
-    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    body = dashboard_json_body(plan=params.plan, as_of=params.as_of, unit=params.unit)
+    return HttpResponse(body, content_type="application/json")

@@ -23,17 +23,26 @@ fi
 # exactly these files and a failed run never leaves a half-copied tree.
 tmp="$(mktemp -d "static/.vendor.tmp.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$tmp/bootstrap" "$tmp/htmx" "$tmp/chartjs" "$tmp/fonts"
+mkdir -p "$tmp/bootstrap" "$tmp/htmx" "$tmp/chartjs" "$tmp/fonts" "$tmp/vis-timeline"
 
 cp node_modules/bootstrap/dist/css/bootstrap.min.css   "$tmp/bootstrap/"
 cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js "$tmp/bootstrap/"
 cp node_modules/htmx.org/dist/htmx.min.js              "$tmp/htmx/"
 cp node_modules/chart.js/dist/chart.umd.min.js         "$tmp/chartjs/"
+# vis-timeline's "peer" build with its two peers as globals (moment, vis-data):
+# the "standalone" build injects its CSS as <style> elements, which the CSP
+# (no 'unsafe-inline') refuses; the peer build leaves the CSS to a <link>.
+cp node_modules/moment/min/moment.min.js                 "$tmp/vis-timeline/"
+cp node_modules/moment/locale/vi.js                      "$tmp/vis-timeline/moment-vi.js"
+cp node_modules/vis-data/peer/umd/vis-data.min.js        "$tmp/vis-timeline/"
+cp node_modules/vis-timeline/peer/umd/vis-timeline-graph2d.min.js "$tmp/vis-timeline/"
+cp node_modules/vis-timeline/styles/vis-timeline-graph2d.min.css  "$tmp/vis-timeline/"
+cp node_modules/vis-timeline/LICENSE.MIT.txt             "$tmp/vis-timeline/LICENSE-vis-timeline.txt"
 # The minified files end with a sourceMappingURL comment; the maps are not
 # shipped, so drop the comment to keep the browser console free of 404s.
 sed -i -E '/^\/[*\/][#@] sourceMappingURL=.*$/d' \
     "$tmp/bootstrap/bootstrap.min.css" "$tmp/bootstrap/bootstrap.bundle.min.js" \
-    "$tmp/chartjs/chart.umd.min.js"
+    "$tmp/chartjs/chart.umd.min.js" "$tmp"/vis-timeline/*.min.js "$tmp"/vis-timeline/*.min.css
 
 css="$tmp/fonts/be-vietnam-pro.css"
 {

@@ -9,10 +9,12 @@ dashboard equals the number of rows the link shows.
 
 import re
 from datetime import date
+from typing import ClassVar
 
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from plan_portal.dates import parse_date
@@ -109,6 +111,47 @@ class UnitCodeFilter(django_filters.ModelChoiceFilter):
     field_class = UnitCodeField
 
 
+class MemoSelect(forms.Select):
+    """A drop-down rendered once per process for each name, value, attributes,
+    options and language: Django renders every option through a template, which
+    made the filter form's four selects (60 units) most of its time. The
+    output depends on nothing else, so a remembered rendering is always right."""
+
+    rendered: ClassVar[dict[tuple, str]] = {}
+    LIMIT = 500  # forgotten all at once beyond this (values typed into URLs): at most ~3 MB
+
+    def _read_choices(self) -> None:
+        """Read the options once per form (the unit options are a query)."""
+        if not isinstance(self.choices, list):
+            self.choices = list(self.choices)
+
+    def use_required_attribute(self, initial):
+        self._read_choices()
+        return super().use_required_attribute(initial)
+
+    def render(self, name, value, attrs=None, renderer=None):
+        self._read_choices()
+        options = tuple((str(key), str(label)) for key, label in self.choices)
+        settings_ = tuple(sorted({**self.attrs, **(attrs or {})}.items()))
+        key = (name, repr(value), settings_, options, get_language(), self.allow_multiple_selected)
+        html = self.rendered.get(key)
+        if html is None:
+            if len(self.rendered) >= self.LIMIT:
+                self.rendered.clear()
+            html = self.rendered[key] = super().render(name, value, attrs, renderer)
+        return html
+
+
+def unit_choices(empty_label) -> list[tuple[str, str]]:
+    """The unit drop-down's options (UnitCodeField.label_from_instance), read as plain values: one
+    small query, without a server-side cursor or model instances."""
+    units = Unit.objects.filter(is_active=True).order_by("sort_order", "code")
+    return [("", empty_label)] + [
+        (code, f"{code} – {short_name or name}")
+        for code, short_name, name in units.values_list("code", "short_name", "name")
+    ]
+
+
 class TaskOrderingFilter(django_filters.OrderingFilter):
     # django-filter ships no Vietnamese catalogue: translate the suffix here.
     descending_fmt = _("%s (descending)")
@@ -202,10 +245,15 @@ class TaskFilter(django_filters.FilterSet):
         super().__init__(data, *args, **kwargs)
         self.plan = None
         self.as_of = None
+        unit_field = self.form.fields["unit"]
+        unit_field.choices = lambda: unit_choices(unit_field.empty_label)  # read when rendered (not by exports)
         for field in self.form.fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxSelectMultiple):
                 widget.attrs["class"] = "form-check-input"
+            elif type(widget) is forms.Select:
+                field.widget = MemoSelect(attrs={**widget.attrs, "class": "form-select"}, choices=widget.choices)
+                field.widget.is_required = widget.is_required
             elif isinstance(widget, forms.Select):
                 widget.attrs["class"] = "form-select"
             else:

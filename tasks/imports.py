@@ -5,8 +5,13 @@ django-import-export resource in `tasks.resources`; this module reads and
 writes the workbook around it:
 
 - the template and the export are the resource's export, written with a
-  styled header, real dates and a "Lists" sheet of the allowed keys, every
-  text cell typed as text (`plan_portal.spreadsheets`);
+  styled header, real dates shown DD/MM/YYYY, field and status by their
+  Vietnamese labels, and a "Lists" sheet of the allowed values that the
+  field, status and lead unit cells offer as drop-down lists (every text
+  cell typed as text, `plan_portal.spreadsheets`);
+- the template's example row has a code starting "VD-" (ví dụ): the import
+  skips such rows and says so, so the template uploaded unchanged imports
+  nothing;
 - the preview is the resource's `import_data(dry_run=True)`: every row is
   checked and written inside a transaction that is rolled back;
 - the import checks the file again and writes every row in one transaction,
@@ -25,14 +30,27 @@ from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from plan_portal.spreadsheets import xlsx_append
 from plan_portal.text import normalize_search
 from units.models import Unit
 
+from .labels import field_label, status_label
 from .models import Field, Status, Task, WorkPlan
-from .resources import COLUMN_KEYS, COLUMN_LABELS, COLUMNS, ROW_NUMBER, TaskResource, cell_text, row_messages
+from .resources import (
+    COLUMN_KEYS,
+    COLUMN_LABELS,
+    COLUMNS,
+    LEGACY_LABELS,
+    ROW_NUMBER,
+    TaskResource,
+    cell_text,
+    row_messages,
+)
 
 __all__ = ["COLUMNS", "XLSX_CONTENT_TYPE", "ImportFileError", "ImportPreview", "ImportRow"]
 
@@ -42,6 +60,8 @@ MAX_ROWS = 1_000  # a year's plan has about 30 tasks; each row costs a few queri
 MAX_SHEET_ROWS = 10 * MAX_ROWS  # empty rows included
 MAX_FILE_BYTES = 10 * 1024 * 1024
 DATE_FORMAT = "DD/MM/YYYY"
+# The template's example row: its code starts so, and the import skips it.
+SAMPLE_CODE_PREFIX = "VD-"
 # The status and progress cells make one journal entry: a change of either names both.
 _JOURNAL_COLUMNS = ("status", "progress")
 
@@ -68,6 +88,7 @@ class ImportRow:
 @dataclass
 class ImportPreview:
     rows: list[ImportRow]
+    samples: list[int] = field(default_factory=list)  # Excel numbers of the skipped example rows
 
     @property
     def error_rows(self) -> list[ImportRow]:
@@ -108,21 +129,52 @@ def _workbook_with_header() -> tuple[Workbook, object]:
     return workbook, sheet
 
 
-def _add_lists_sheet(workbook: Workbook) -> None:
-    """A second sheet listing the allowed keys, so nobody needs a developer to fill the file."""
+def _add_lists_sheet(workbook: Workbook) -> dict[str, str]:
+    """A second sheet of the allowed values, so nobody needs a developer to fill the file.
+
+    Returns the range of each list (field, status, lead_unit) for the drop-down lists."""
     sheet = workbook.create_sheet(_("Lists")[:31])
-    xlsx_append(sheet, [_("Field key"), _("Field"), "", _("Status key"), _("Status"), "", _("Unit code"), _("Unit")])
+    xlsx_append(sheet, [_("Field"), _("Field key"), "", _("Status"), _("Status key"), "", _("Unit code"), _("Unit")])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    fields, statuses = list(Field.choices), list(Status.choices)
+    fields = [(field_label(key), key) for key, _label in Field.choices]
+    statuses = [(status_label(key), key) for key, _label in Status.choices]
     units = list(Unit.objects.active().order_by("sort_order", "code").values_list("code", "name"))
     for index in range(max(len(fields), len(statuses), len(units))):
         row = [*(fields[index] if index < len(fields) else ("", "")), ""]
         row += [*(statuses[index] if index < len(statuses) else ("", "")), ""]
         row += list(units[index]) if index < len(units) else ["", ""]
         xlsx_append(sheet, [str(value) for value in row])
-    for letter, width in zip("ABCDEFGH", (16, 36, 2, 14, 22, 2, 14, 60), strict=True):
+    for letter, width in zip("ABCDEFGH", (36, 16, 2, 22, 14, 2, 14, 60), strict=True):
         sheet.column_dimensions[letter].width = width
+    name = quote_sheetname(sheet.title)
+    ranges = {"field": ("A", len(fields)), "status": ("D", len(statuses)), "lead_unit": ("G", len(units))}
+    return {key: f"{name}!${col}$2:${col}${max(n, 1) + 1}" for key, (col, n) in ranges.items()}
+
+
+def _add_validations(sheet, lists: dict[str, str]) -> None:
+    """Drop-down lists for the field, status and lead unit cells; real dates in the date cells."""
+    last = MAX_ROWS + 1
+    for key, source in lists.items():
+        rule = DataValidation(type="list", formula1=source, allow_blank=key == "status")
+        rule.error = _("Choose a value from the list (sheet “%(sheet)s”).") % {"sheet": _("Lists")}
+        rule.showErrorMessage = True
+        letter = get_column_letter(COLUMN_KEYS.index(key) + 1)
+        rule.add(f"{letter}2:{letter}{last}")
+        sheet.add_data_validation(rule)
+    rule = DataValidation(type="date", operator="between", formula1="DATE(2000,1,1)", formula2="DATE(2100,12,31)")
+    rule.error = _("Enter a date as DD/MM/YYYY.")
+    rule.showErrorMessage = True
+    for key in ("start_date", "due_date"):
+        letter = get_column_letter(COLUMN_KEYS.index(key) + 1)
+        rule.add(f"{letter}2:{letter}{last}")
+        sheet.column_dimensions[letter].number_format = DATE_FORMAT
+    sheet.add_data_validation(rule)
+
+
+def _finish(workbook: Workbook, sheet) -> bytes:
+    _add_validations(sheet, _add_lists_sheet(workbook))
+    return _to_bytes(workbook)
 
 
 def _write_row(sheet, values: list) -> None:
@@ -138,7 +190,7 @@ def _to_bytes(workbook: Workbook) -> bytes:
 
 
 def tasks_template_workbook() -> bytes:
-    """The header row, one example row and the lists of allowed keys."""
+    """The header row, one example row (code "VD-…", skipped by the import) and the lists of allowed values."""
     workbook, sheet = _workbook_with_header()
     plan = WorkPlan.objects.order_by("-year").first()
     year = plan.year if plan else date.today().year
@@ -146,10 +198,10 @@ def tasks_template_workbook() -> bytes:
     units += ["VU-TC", "VU-DL", "VU-QLCL"][len(units) :]
     example = {
         "plan_year": year,
-        "code": f"VD-{year}-01",
+        "code": f"{SAMPLE_CODE_PREFIX}{year}-01",
         "title": "Xây dựng, trình ban hành Thông tư quy định về đo lường",
         "title_en": "Draft and submit the circular on measurement",
-        "field": Field.METROLOGY.value,
+        "field": field_label(Field.METROLOGY.value),
         "lead_unit": units[0],
         "coordinating_units": f"{units[1]}, {units[2]}",
         "parent": "",
@@ -157,12 +209,14 @@ def tasks_template_workbook() -> bytes:
         "due_date": date(year, 11, 30),
         "legal_basis": "Luật Đo lường 2011",
         "expected_output": "Thông tư được ban hành",
-        "status": Status.NOT_STARTED.value,
+        "status": status_label(Status.NOT_STARTED.value),
         "progress": 0,
     }
     _write_row(sheet, [example[key] for key in COLUMN_KEYS])
-    _add_lists_sheet(workbook)
-    return _to_bytes(workbook)
+    for cell in sheet[2]:
+        cell.font = Font(italic=True, color="595959")
+    sheet["B2"].comment = Comment(_("Sample row — skipped by the import. Replace it with your tasks."), "Plan Portal")
+    return _finish(workbook, sheet)
 
 
 def tasks_export_queryset(tasks: QuerySet[Task]) -> QuerySet[Task]:
@@ -176,8 +230,7 @@ def tasks_export_workbook(*, tasks: QuerySet[Task]) -> bytes:
     workbook, sheet = _workbook_with_header()
     for row in dataset:
         _write_row(sheet, list(row))
-    _add_lists_sheet(workbook)
-    return _to_bytes(workbook)
+    return _finish(workbook, sheet)
 
 
 # --- Reading -------------------------------------------------------------------
@@ -185,9 +238,10 @@ def tasks_export_workbook(*, tasks: QuerySet[Task]) -> bytes:
 
 def _accepted_headers(key: str) -> set[str]:
     names = {key}
+    labels = [COLUMN_LABELS[key]] + ([LEGACY_LABELS[key]] if key in LEGACY_LABELS else [])
     for language in ("vi", "en"):
         with translation.override(language):
-            names.add(normalize_search(str(COLUMN_LABELS[key])))
+            names.update(normalize_search(str(label)) for label in labels)
     return names
 
 
@@ -243,8 +297,14 @@ def _parents_first(rows: list[tuple[int, list]]) -> list[tuple[int, list]]:
     return ordered
 
 
-def tasks_import_dataset(*, file) -> tablib.Dataset:
-    """The file's rows as a dataset for `TaskResource`, parents first.
+def _is_sample(cells: list) -> bool:
+    code = cell_text(cells[COLUMN_KEYS.index("code")])
+    return code.upper().startswith(SAMPLE_CODE_PREFIX)
+
+
+def tasks_import_dataset(*, file) -> tuple[tablib.Dataset, list[int]]:
+    """The file's rows as a dataset for `TaskResource`, parents first, and the
+    numbers of the example rows left out (their code starts "VD-").
 
     Raises ImportFileError when the file as a whole is unusable.
     """
@@ -258,13 +318,14 @@ def tasks_import_dataset(*, file) -> tablib.Dataset:
     except Exception:  # a damaged or hostile file can fail anywhere in the zip and XML readers
         logger.info("Unreadable task spreadsheet", exc_info=True)
         raise ImportFileError(_("This is not an Excel (.xlsx) file. Start from the template.")) from None
+    samples = [number for number, cells in rows if _is_sample(cells)]
     dataset = tablib.Dataset(headers=[*COLUMN_KEYS, ROW_NUMBER])
-    for number, cells in _parents_first(rows):
+    for number, cells in _parents_first([row for row in rows if row[0] not in samples]):
         dataset.append([*cells, number])
-    return dataset
+    return dataset, samples
 
 
-def _preview(dataset: tablib.Dataset, result) -> ImportPreview:
+def _preview(dataset: tablib.Dataset, result, samples: list[int]) -> ImportPreview:
     if result.base_errors:
         logger.error("Task import failed", exc_info=result.base_errors[0].error)
         raise ImportFileError(_("The file could not be checked. Start from the template."))
@@ -286,7 +347,7 @@ def _preview(dataset: tablib.Dataset, result) -> ImportPreview:
             row.changes = [str(COLUMN_LABELS[key]) for key in changed]
             row.action = {"new": "create", "update": "update"}.get(row_result.import_type, "unchanged")
         rows.append(row)
-    return ImportPreview(rows=sorted(rows, key=lambda row: row.number))
+    return ImportPreview(rows=sorted(rows, key=lambda row: row.number), samples=samples)
 
 
 def tasks_import_preview(*, file, user) -> ImportPreview:
@@ -295,9 +356,9 @@ def tasks_import_preview(*, file, user) -> ImportPreview:
     Raises ImportFileError when the file as a whole is unusable; row-level
     problems are listed on the rows.
     """
-    dataset = tasks_import_dataset(file=file)
+    dataset, samples = tasks_import_dataset(file=file)
     result = TaskResource(user=user).import_data(dataset, dry_run=True, use_transactions=True)
-    return _preview(dataset, result)
+    return _preview(dataset, result, samples)
 
 
 @transaction.atomic
@@ -307,11 +368,11 @@ def tasks_import_apply(*, file, user) -> ImportPreview:
     Returns the preview that was applied. Raises ImportFileError or
     ValidationError (listing the rows with errors) when the file is not clean.
     """
-    dataset = tasks_import_dataset(file=file)
+    dataset, samples = tasks_import_dataset(file=file)
     result = TaskResource(user=user).import_data(
         dataset, dry_run=False, use_transactions=True, rollback_on_validation_errors=True
     )
-    preview = _preview(dataset, result)
+    preview = _preview(dataset, result, samples)
     if not preview.is_clean:
         raise ValidationError(
             _("Rows with errors: %(rows)s. Nothing was imported.")

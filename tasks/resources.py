@@ -32,6 +32,7 @@ from import_export.resources import Diff
 from plan_portal.text import normalize_search
 from units.models import Unit
 
+from .labels import field_label, status_label
 from .models import Field, Status, Task, WorkPlan
 from .services import task_record_coordination_change, task_record_progress
 
@@ -41,7 +42,7 @@ COLUMNS = [
     ("code", gettext_lazy("Task code")),
     ("title", gettext_lazy("Title (Vietnamese)")),
     ("title_en", gettext_lazy("Title (English)")),
-    ("field", gettext_lazy("Field key")),
+    ("field", gettext_lazy("Field")),
     ("lead_unit", gettext_lazy("Lead unit code")),
     ("coordinating_units", gettext_lazy("Coordinating unit codes (comma separated)")),
     ("parent", gettext_lazy("Parent task code")),
@@ -49,11 +50,13 @@ COLUMNS = [
     ("due_date", gettext_lazy("Due date")),
     ("legal_basis", gettext_lazy("Legal basis")),
     ("expected_output", gettext_lazy("Expected output")),
-    ("status", gettext_lazy("Status key")),
+    ("status", gettext_lazy("Status")),
     ("progress", gettext_lazy("Progress (%)")),
 ]
 COLUMN_KEYS = [key for key, _label in COLUMNS]
 COLUMN_LABELS = dict(COLUMNS)
+# Headers of files made before the field and status cells took their labels.
+LEGACY_LABELS = {"field": gettext_lazy("Field key"), "status": gettext_lazy("Status key")}
 # The dataset's extra column: the row number as Excel shows it.
 ROW_NUMBER = "row"
 JOURNAL_NOTE = gettext_lazy("Imported from spreadsheet")
@@ -100,11 +103,12 @@ class TextWidget(widgets.CharWidget):
 
 
 class KeyWidget(widgets.Widget):
-    """A choice by its key or its label (Vietnamese or English, any accents or case)."""
+    """A choice by its label (Vietnamese or English, any accents or case) or, for older
+    files, its key; written as its label from `tasks.labels`, the one label table."""
 
-    def __init__(self, choices, *, unknown, required=True):
+    def __init__(self, choices, *, label, unknown, required=True):
         super().__init__(coerce_to_string=False)
-        self.choices, self.unknown, self.required = choices, unknown, required
+        self.choices, self.label, self.unknown, self.required = choices, label, unknown, required
         self._lookup = None
 
     def lookup(self) -> dict[str, str]:
@@ -123,12 +127,12 @@ class KeyWidget(widgets.Widget):
             return None
         key = self.lookup().get(normalize_search(text))
         if key is None:
-            keys = ", ".join(key for key, _label in self.choices)
-            raise ValueError(str(self.unknown) % {"value": text, "keys": keys})
+            labels = ", ".join(self.label(key) for key, _label in self.choices)
+            raise ValueError(str(self.unknown) % {"value": text, "keys": labels})
         return key
 
     def render(self, value, obj=None, **kwargs):
-        return value
+        return self.label(value) if value else value
 
 
 class PlanWidget(widgets.CachedForeignKeyWidget):
@@ -298,7 +302,10 @@ class TaskResource(resources.ModelResource):
     title = _column("title", TextWidget(missing=gettext_lazy("The title is missing.")))
     title_en = _column("title_en", TextWidget())
     field = _column(
-        "field", KeyWidget(Field.choices, unknown=gettext_lazy('Unknown field "%(value)s"; use one of: %(keys)s.'))
+        "field",
+        KeyWidget(
+            Field.choices, label=field_label, unknown=gettext_lazy('Unknown field "%(value)s"; use one of: %(keys)s.')
+        ),
     )
     lead_unit = _column("lead_unit", UnitWidget())
     coordinating_units = _column("coordinating_units", UnitsWidget())
@@ -310,7 +317,10 @@ class TaskResource(resources.ModelResource):
     status = _column(
         "status",
         KeyWidget(
-            Status.choices, unknown=gettext_lazy('Unknown status "%(value)s"; use one of: %(keys)s.'), required=False
+            Status.choices,
+            label=status_label,
+            unknown=gettext_lazy('Unknown status "%(value)s"; use one of: %(keys)s.'),
+            required=False,
         ),
         readonly=True,
     )

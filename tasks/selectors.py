@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
     Avg,
     BooleanField,
@@ -81,6 +82,15 @@ COUNT_KEYS = (
 )
 # Stale applies to work that should be moving; a task on hold is paused on purpose.
 STALE_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS)
+# The statuses counted on their own (COUNT_KEYS); completed is split by deadline instead.
+COUNTED_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS, Status.ON_HOLD, Status.CANCELLED)
+COUNTED_FLAGS = (
+    ("at_risk", "s_at_risk"),
+    ("stale", "s_stale"),
+    ("extended", "s_extended"),
+    ("awaiting_confirmation", "s_awaiting_confirmation"),
+    ("pending_requests", "s_pending_request"),
+)
 
 
 def local_tz() -> ZoneInfo:
@@ -174,7 +184,17 @@ def _annotate_latest_state(qs: QuerySet[Task], *, as_of: date, today: date) -> Q
         s_status=Coalesce(Subquery(journal.values("status")[:1]), Value(Status.NOT_STARTED), output_field=CharField()),
         s_progress=Coalesce(Subquery(journal.values("progress")[:1]), Value(0), output_field=IntegerField()),
         s_last_update=Subquery(journal.values("recorded_at")[:1], output_field=DateTimeField()),
-        s_completed_at=Subquery(run_starts.values("recorded_at")[:1], output_field=DateTimeField()),
+    ).annotate(s_completed_at=_when_completed(run_starts.values("recorded_at")[:1], DateTimeField()))
+
+
+def _when_completed(subquery, output_field):
+    """A fact of the completion run, read only for a task completed by then (as
+    the task's own `completed_at`, None otherwise): looking for the run's start
+    in an open task's journal would scan all its entries."""
+    return Case(
+        When(s_status=Status.COMPLETED, then=Subquery(subquery, output_field=output_field)),
+        default=Value(None),
+        output_field=output_field,
     )
 
 
@@ -188,7 +208,9 @@ def _annotate_process_state(qs: QuerySet[Task], *, as_of: date, today: date) -> 
             s_due_date=F("due_date"),
             s_extended=Exists(DueDateChange.objects.filter(task=OuterRef("pk"))),
             s_pending_request=Exists(TaskRequest.objects.filter(task=OuterRef("pk"), state=RequestState.PENDING)),
-            s_completion_id=Subquery(completions.order_by("-recorded_at", "-id").values("pk")[:1]),
+            s_completion_id=_when_completed(
+                completions.order_by("-recorded_at", "-id").values("pk")[:1], IntegerField()
+            ),
             s_confirmed=Exists(CompletionReview.objects.filter(update_id=OuterRef("s_completion_id"))),
         )
     cutoff = cutoff_for(as_of)
@@ -211,7 +233,7 @@ def _annotate_process_state(qs: QuerySet[Task], *, as_of: date, today: date) -> 
                 Q(state=RequestState.PENDING) | Q(decided_at__gte=cutoff)
             )
         ),
-        s_completion_id=Subquery(run_starts.values("pk")[:1]),
+        s_completion_id=_when_completed(run_starts.values("pk")[:1], IntegerField()),
         s_confirmed=Exists(
             CompletionReview.objects.filter(update_id=OuterRef("s_completion_id"), decided_at__lt=cutoff)
         ),
@@ -280,12 +302,6 @@ def count_aggregates() -> dict:
     return aggregates
 
 
-def _clean_counts(row: dict) -> tuple[dict, float]:
-    counts = {key: int(row.get(key) or 0) for key in COUNT_KEYS}
-    average = row.get("average_progress")
-    return counts, round(float(average), 1) if average is not None else 0.0
-
-
 @dataclass(frozen=True)
 class PlanFigures:
     plan: WorkPlan
@@ -300,46 +316,226 @@ def plan_default_as_of(*, plan: WorkPlan) -> date:
     return local_today()
 
 
-def plan_figures(*, plan: WorkPlan, as_of: date, tasks: QuerySet[Task] | None = None) -> PlanFigures:
-    """Headline counts, per lead unit and per field, as of a date. Three queries."""
+def plan_figures(
+    *, plan: WorkPlan, as_of: date, tasks: QuerySet[Task] | None = None, states: list[dict] | None = None
+) -> PlanFigures:
+    """Headline counts, per lead unit and per field, as of a date. Two queries
+    (one when the caller passes the `states` of task_states(tasks, as_of=as_of)).
+
+    The state of every task is read once (`task_states`: one row per task,
+    each fact from the journal computed once), then counted here in one pass;
+    the rules are those of task_annotate_as_of, which the task list filters on,
+    so a figure equals the rows its link shows (tests compare both on every date)."""
     from .models import Field
 
     base = tasks if tasks is not None else Task.objects.filter(plan=plan)
-    annotated = task_annotate_as_of(base.order_by(), as_of=as_of)
-    counts, average = _clean_counts(annotated.aggregate(**count_aggregates()))
-
-    by_unit = []
-    for row in (
-        annotated.values("lead_unit__code", "lead_unit__name", "lead_unit__name_en", "lead_unit__sort_order")
-        .annotate(**count_aggregates())
-        .order_by("lead_unit__sort_order", "lead_unit__code")
-    ):
-        unit_counts, unit_average = _clean_counts(row)
-        by_unit.append(
-            {
-                "unit": row["lead_unit__code"],
-                "name": row["lead_unit__name"],
-                "name_en": row["lead_unit__name_en"],
-                **unit_counts,
-                "average_progress": unit_average,
-            }
-        )
-
+    rows = states if states is not None else task_states(base, as_of=as_of)
+    whole, per_unit, per_field = _Tally(), {}, {}
+    for row in rows:
+        keys = row["_counts"]
+        whole.add(keys, row)
+        (per_unit.get(row["lead_unit_id"]) or per_unit.setdefault(row["lead_unit_id"], _Tally())).add(keys, row)
+        (per_field.get(row["field"]) or per_field.setdefault(row["field"], _Tally())).add(keys, row)
+    # Every unit (a few dozen rows), so the query runs whatever the tasks: a fixed count.
+    # In the database's order (its collation sorts the codes, as the list does).
+    units = Unit.objects.order_by("sort_order", "code").values("pk", "code", "name", "name_en")
+    by_unit = [
+        {"unit": unit["code"], "name": unit["name"], "name_en": unit["name_en"], **per_unit[unit["pk"]].result()}
+        for unit in units
+        if unit["pk"] in per_unit
+    ]
     labels = dict(Field.choices)
-    by_field = []
-    for row in annotated.values("field").annotate(**count_aggregates()).order_by("field"):
-        field_counts, field_average = _clean_counts(row)
-        by_field.append(
-            {
-                "field": row["field"],
-                "label": str(labels.get(row["field"], row["field"])),
-                **field_counts,
-                "average_progress": field_average,
-            }
-        )
+    by_field = [
+        {"field": field, "label": str(labels.get(field, field)), **tally.result()}
+        for field, tally in sorted(per_field.items())
+    ]
+    total = whole.result()
+    average = total.pop("average_progress")
     return PlanFigures(
-        plan=plan, as_of=as_of, counts=counts, average_progress=average, by_unit=by_unit, by_field=by_field
+        plan=plan, as_of=as_of, counts=total, average_progress=average, by_unit=by_unit, by_field=by_field
     )
+
+
+class _Tally:
+    """count_aggregates over classified rows: the COUNT_KEYS counts and the
+    average progress of the tasks that are not cancelled."""
+
+    __slots__ = ("counts", "progress_sum", "progress_n")
+
+    def __init__(self):
+        self.counts = dict.fromkeys(COUNT_KEYS, 0)
+        self.progress_sum = self.progress_n = 0
+
+    def add(self, keys: tuple, row: dict) -> None:
+        counts = self.counts
+        for key in keys:
+            counts[key] += 1
+        if row["s_status"] != Status.CANCELLED:
+            self.progress_sum += row["s_progress"]
+            self.progress_n += 1
+
+    def result(self) -> dict:
+        average = round(self.progress_sum / self.progress_n, 1) if self.progress_n else 0.0
+        return {**self.counts, "average_progress": average}
+
+
+STATE_FACTS = (
+    "s_status",
+    "s_progress",
+    "s_last_update",
+    "s_completed_at",
+    "s_due_date",
+    "s_extended",
+    "s_pending_request",
+    "s_confirmed",
+)
+
+
+def task_states(qs: QuerySet[Task], *, as_of: date) -> list[dict]:
+    """Every task of `qs` with its state as of `as_of`, in one query and one pass, by code
+    (in the database's collation).
+
+    The query reads each fact once per task (the journal's latest entry by the
+    cutoff, the start of the final completed run, only for a completed task,
+    the due date in force, the pending request and confirmation): a probe of an
+    index each, never repeated inside the classification or an aggregate. The
+    classification (`s_state` and the flags) is then derived here by
+    `classify_state`, the same rules task_annotate_as_of writes in SQL.
+    """
+    today = local_today()
+    if as_of < today and connection.vendor == "postgresql":
+        rows = _past_facts_postgresql(qs, as_of=as_of)
+    else:
+        annotated = _annotate_process_state(
+            _annotate_latest_state(qs.order_by(), as_of=as_of, today=today), as_of=as_of, today=today
+        )
+        rows = list(
+            annotated.order_by("code", "pk").values("pk", "code", "lead_unit_id", "field", "start_date", *STATE_FACTS)
+        )
+    rules = _StateRules.for_date(as_of)
+    for row in rows:
+        row.update(rules.classify(row))
+    return rows
+
+
+# The facts of a past date on PostgreSQL: the journal's latest entry by the cutoff
+# read once per task by a LATERAL join (its status, progress and time together,
+# where the portable annotations probe the index once for each and again inside
+# every expression that uses the status), the completed run's start only for a
+# completed task. Same facts as _annotate_latest_state/_annotate_process_state;
+# tasks/tests/test_states_one_pass.py compares both on every date.
+PAST_FACTS_SQL = """
+SELECT t.id AS pk, t.code, t.lead_unit_id, t.field, t.start_date,
+       COALESCE(latest.status, %s) AS s_status,
+       COALESCE(latest.progress, 0) AS s_progress,
+       latest.recorded_at AS s_last_update,
+       run.recorded_at AS s_completed_at,
+       COALESCE(moved.new_due_date, first_change.old_due_date, t.due_date) AS s_due_date,
+       COALESCE(moved.found, FALSE) AS s_extended,
+       EXISTS (SELECT 1 FROM {request} r WHERE r.task_id = t.id AND r.requested_at < %s
+               AND (r.state = %s OR r.decided_at >= %s)) AS s_pending_request,
+       EXISTS (SELECT 1 FROM {review} v WHERE v.update_id = run.id AND v.decided_at < %s) AS s_confirmed
+FROM {task} t
+LEFT JOIN LATERAL (SELECT u.status, u.progress, u.recorded_at FROM {update} u
+                   WHERE u.task_id = t.id AND u.recorded_at < %s
+                   ORDER BY u.recorded_at DESC, u.id DESC LIMIT 1) latest ON TRUE
+LEFT JOIN LATERAL (SELECT u.id, u.recorded_at FROM {update} u
+                   WHERE latest.status = %s AND u.task_id = t.id AND u.recorded_at < %s
+                     AND u.status = %s AND u.previous_status <> %s
+                   ORDER BY u.recorded_at DESC, u.id DESC LIMIT 1) run ON TRUE
+LEFT JOIN LATERAL (SELECT TRUE AS found, d.new_due_date FROM {change} d
+                   WHERE d.task_id = t.id AND d.effective_at < %s
+                   ORDER BY d.effective_at DESC, d.id DESC LIMIT 1) moved ON TRUE
+LEFT JOIN LATERAL (SELECT d.old_due_date FROM {change} d WHERE d.task_id = t.id
+                   ORDER BY d.effective_at, d.id LIMIT 1) first_change ON TRUE
+WHERE t.id IN ({scope})
+ORDER BY t.code, t.id
+"""
+
+
+def _past_facts_postgresql(qs: QuerySet[Task], *, as_of: date) -> list[dict]:
+    scope, scope_params = qs.order_by().values("pk").query.sql_with_params()
+    cutoff, done = cutoff_for(as_of), Status.COMPLETED.value
+    sql = PAST_FACTS_SQL.format(
+        task=Task._meta.db_table,
+        update=ProgressUpdate._meta.db_table,
+        change=DueDateChange._meta.db_table,
+        request=TaskRequest._meta.db_table,
+        review=CompletionReview._meta.db_table,
+        scope=scope,
+    )
+    params = [Status.NOT_STARTED.value, cutoff, RequestState.PENDING.value, cutoff, cutoff, cutoff]
+    params += [done, cutoff, done, done, cutoff, *scope_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+@dataclass(frozen=True)
+class _StateRules:
+    """task_annotate_as_of's `_state_and_flags`, in Python, for rows of facts."""
+
+    as_of: date
+    stale_since: datetime
+    never_updated_stale_from: date
+    tz: ZoneInfo
+
+    @classmethod
+    def for_date(cls, as_of: date) -> "_StateRules":
+        return cls(
+            as_of=as_of,
+            stale_since=day_start(as_of - timedelta(days=settings.STALE_AFTER_DAYS - 1)),
+            never_updated_stale_from=as_of - timedelta(days=settings.STALE_AFTER_DAYS),
+            tz=local_tz(),
+        )
+
+    def classify(self, row: dict) -> dict:
+        status, due = row["s_status"], row["s_due_date"]
+        is_open = status in OPEN_STATUSES
+        overdue_date = due is not None and due < self.as_of
+        if status == Status.COMPLETED:
+            done = row["s_completed_at"]
+            on_time = done is not None and due is not None and done.astimezone(self.tz).date() <= due
+            state = STATE_COMPLETED_ON_TIME if on_time else STATE_COMPLETED_LATE
+        elif status == Status.CANCELLED:
+            state = STATE_CANCELLED
+        else:
+            state = STATE_OPEN_OVERDUE if overdue_date else STATE_OPEN_WITHIN_DEADLINE
+        last, start = row["s_last_update"], row["start_date"]
+        flags = {
+            "s_state": state,
+            "s_overdue": is_open and overdue_date,
+            "s_awaiting_confirmation": status == Status.COMPLETED and not row["s_confirmed"],
+            "s_at_risk": is_open and self.expected(start, due) > row["s_progress"] + settings.AT_RISK_MARGIN,
+            "s_stale": status in STALE_STATUSES
+            and (
+                (last is not None and last < self.stale_since)
+                or (last is None and start is not None and start <= self.never_updated_stale_from)
+            ),
+        }
+        return flags | {"_counts": self._count_keys(row | flags)}
+
+    @staticmethod
+    def _count_keys(row: dict) -> tuple:
+        """The COUNT_KEYS this task adds one to (count_aggregates' filters)."""
+        keys = ["total"]
+        if row["s_state"] in FOUR_WAY_STATES:
+            keys.append(row["s_state"])
+        if row["s_status"] in COUNTED_STATUSES:
+            keys.append(row["s_status"])
+        keys += [key for key, flag in COUNTED_FLAGS if row[flag]]
+        return tuple(keys)
+
+    def expected(self, start: date | None, due: date | None) -> float:
+        """expected_progress: 100 once due, 0 before the start, else the elapsed share."""
+        if due is None or start is None:
+            return float("-inf")  # SQL: NULL, so never at risk
+        if due <= self.as_of:
+            return 100.0
+        if start >= self.as_of:
+            return 0.0
+        return 100.0 * (self.as_of - start).days / (due - start).days
 
 
 def week_bounds(day: date) -> tuple[date, date]:
@@ -348,12 +544,17 @@ def week_bounds(day: date) -> tuple[date, date]:
     return monday, monday + timedelta(days=6)
 
 
-def plan_burnup(*, plan: WorkPlan, until: date, tasks: QuerySet[Task] | None = None) -> list[dict]:
+def plan_burnup(
+    *, plan: WorkPlan, until: date, tasks: QuerySet[Task] | None = None, full_weeks: dict | None = None
+) -> list[dict]:
     """Week by week through the plan: tasks completed, tasks due and average progress.
 
     Built from the journal's stored deltas (previous_status/previous_progress)
     summed per week in the database; "due" counts each task against the due
     date in force at the end of that week. Four queries whatever the data size.
+    `full_weeks`: burnup_deltas_by_week of the same tasks through the plan's end,
+    read earlier under the same journal version (a cache): the weeks before
+    `until`'s are taken from it and only that last week is read from the journal.
     """
     base = tasks if tasks is not None else Task.objects.filter(plan=plan)
     first_monday, _ = week_bounds(plan.start_date)
@@ -361,7 +562,7 @@ def plan_burnup(*, plan: WorkPlan, until: date, tasks: QuerySet[Task] | None = N
     if last_day < first_monday:
         return []
 
-    by_week = _burnup_deltas_by_week(tasks=base, until=last_day)
+    by_week = _burnup_weeks(tasks=base, last_day=last_day, full_weeks=full_weeks)
     moved = _due_date_changes_by_task(tasks=base)
     due_rows = (
         base.order_by()
@@ -403,16 +604,28 @@ def plan_burnup(*, plan: WorkPlan, until: date, tasks: QuerySet[Task] | None = N
     return weeks
 
 
-def _burnup_deltas_by_week(*, tasks: QuerySet[Task], until: date) -> dict[date, dict]:
+def _burnup_weeks(*, tasks: QuerySet[Task], last_day: date, full_weeks: dict | None) -> dict[date, dict]:
+    if full_weeks is None:
+        return burnup_deltas_by_week(tasks=tasks, until=last_day)
+    last_monday, _ = week_bounds(last_day)
+    by_week = {week: row for week, row in full_weeks.items() if week < last_monday}
+    by_week.update(burnup_deltas_by_week(tasks=tasks, until=last_day, since=last_monday))
+    return by_week
+
+
+def burnup_deltas_by_week(*, tasks: QuerySet[Task], until: date, since: date | None = None) -> dict[date, dict]:
     """Per week (its Monday): the change in completed and cancelled tasks and in
-    the progress sum over tasks that are not cancelled. One query."""
+    the progress sum over tasks that are not cancelled, from the journal up to the
+    end of `until` (and from the start of `since`, a Monday, if given). One query."""
     done = Q(status=Status.COMPLETED)
     was_done = Q(previous_status=Status.COMPLETED)
     cancelled = Q(status=Status.CANCELLED)
     was_cancelled = Q(previous_status=Status.CANCELLED)
+    journal = ProgressUpdate.objects.filter(task__in=tasks.values("pk"), recorded_at__lt=cutoff_for(until))
+    if since is not None:
+        journal = journal.filter(recorded_at__gte=day_start(since))
     deltas = (
-        ProgressUpdate.objects.filter(task__in=tasks.values("pk"), recorded_at__lt=cutoff_for(until))
-        .annotate(week=TruncWeek("recorded_at", tzinfo=local_tz()))
+        journal.annotate(week=TruncWeek("recorded_at", tzinfo=local_tz()))
         .values("week")
         .annotate(
             completed_delta=Sum(
@@ -499,9 +712,16 @@ def plan_week_activity(*, plan: WorkPlan, start: date, end: date) -> dict:
     )
 
 
-def plan_units_not_updated(*, plan: WorkPlan, start: date, end: date) -> QuerySet[Unit]:
-    """Lead units with tasks in progress (as of `end`) whose tasks got no update in the period."""
-    in_progress = task_annotate_as_of(Task.objects.filter(plan=plan), as_of=end).filter(s_status=Status.IN_PROGRESS)
+def plan_units_not_updated(
+    *, plan: WorkPlan, start: date, end: date, states: list[dict] | None = None
+) -> QuerySet[Unit]:
+    """Lead units with tasks in progress (as of `end`) whose tasks got no update in the period.
+    `states`: the plan's task_states as of `end`, when the caller has them (no second pass)."""
+    if states is not None:
+        in_progress = [row["lead_unit_id"] for row in states if row["s_status"] == Status.IN_PROGRESS] or [0]
+    else:
+        annotated = task_annotate_as_of(Task.objects.filter(plan=plan), as_of=end)
+        in_progress = annotated.filter(s_status=Status.IN_PROGRESS).values("lead_unit")
     updated = ProgressUpdate.objects.filter(
         task__plan=plan,
         task__lead_unit=OuterRef("pk"),
@@ -509,7 +729,7 @@ def plan_units_not_updated(*, plan: WorkPlan, start: date, end: date) -> QuerySe
         recorded_at__lt=cutoff_for(end),
     )
     return (
-        Unit.objects.filter(pk__in=in_progress.values("lead_unit"))
+        Unit.objects.filter(pk__in=in_progress)
         .annotate(posted=Exists(updated))
         .filter(posted=False)
         .order_by("sort_order", "code")
@@ -531,10 +751,14 @@ def task_user_can_record_progress(*, user, task: Task) -> bool:
 
 
 def task_user_contributing_units(*, user, task: Task) -> list[Unit]:
-    """The coordinating units of the task the user belongs to (they may post contributions)."""
+    """The coordinating units of the task the user belongs to (they may post contributions).
+    No query when the task's coordinations are prefetched (task_get_detail)."""
     unit_ids = user_unit_ids(user)
     if not unit_ids:
         return []
+    if "coordinations" in getattr(task, "_prefetched_objects_cache", {}):
+        units = [coordination.unit for coordination in task.coordinations.all() if coordination.unit_id in unit_ids]
+        return sorted(units, key=lambda unit: (unit.sort_order, unit.code))
     return list(Unit.objects.filter(pk__in=unit_ids, coordinations__task_id=task.pk).order_by("sort_order", "code"))
 
 
@@ -588,12 +812,12 @@ def task_list_base(*, user) -> QuerySet[Task]:
 
 
 def task_get_detail(*, pk: int) -> Task:
-    """A task with its units, parent and sub-tasks loaded (four queries), and its state today
-    (`s_overdue`, `s_at_risk`, … of task_annotate_as_of, in the same query)."""
+    """A task with its units, parent and sub-tasks loaded (three queries), and its marks of today
+    (`s_overdue`, `s_at_risk`, `s_expected`, … by task_annotate_as_of's rules, see task_state_today)."""
     from django.db.models import Prefetch
 
-    return (
-        task_annotate_as_of(Task.objects.select_related("lead_unit", "plan", "parent"))
+    task = (
+        Task.objects.select_related("lead_unit", "plan", "parent")
         .prefetch_related(
             Prefetch(
                 "coordinations",
@@ -603,6 +827,34 @@ def task_get_detail(*, pk: int) -> Task:
         )
         .get(pk=pk)
     )
+    return task_state_today(task)
+
+
+def task_state_today(task: Task) -> Task:
+    """Set the task's state today from its own fields, which equal its latest journal entry by
+    construction (tasks.services keeps them in step): `s_status`, `s_progress`, `s_due_date`,
+    `s_expected`, `s_state`, `s_overdue`, `s_at_risk`, `s_stale`, by the rules of
+    task_annotate_as_of, without its sub-queries. Not the process marks (extension, pending
+    request, awaiting confirmation): the detail page reads those lists itself."""
+    rules = _StateRules.for_date(local_today())
+    row = {
+        "s_status": task.status,
+        "s_progress": task.progress,
+        "s_last_update": task.last_update_at,
+        "s_completed_at": task.completed_at,
+        "s_due_date": task.due_date,
+        "start_date": task.start_date,
+        "s_confirmed": True,
+        "s_extended": False,
+        "s_pending_request": False,
+    }
+    flags = rules.classify(row)
+    for name in ("s_status", "s_progress", "s_due_date"):
+        setattr(task, name, row[name])
+    for name in ("s_state", "s_overdue", "s_at_risk", "s_stale"):
+        setattr(task, name, flags[name])
+    task.s_expected = rules.expected(task.start_date, task.due_date)
+    return task
 
 
 def task_subtask_rollup(*, task: Task) -> float | None:
@@ -781,18 +1033,35 @@ def task_timeline_events(
         .prefetch_related(files)
     )
     events += [TimelineEvent(c.created_at, "contribution", c) for c in contributions]
-    requests = TaskRequest.objects.filter(task=task).select_related("requested_by", "decided_by", "unit")
-    events += [TimelineEvent(r.requested_at, "request", r) for r in requests.filter(window("requested_at"))]
-    events += [
-        TimelineEvent(r.decided_at, "decision", r)
-        for r in requests.filter(Q(decided_at__isnull=False) & window("decided_at"))
-    ]
+    events += _request_events(task=task, window=window, upper=upper, lower=lower)
     reviews = CompletionReview.objects.filter(Q(task=task) & window("decided_at")).select_related("reviewer")
     events += [TimelineEvent(r.decided_at, "review", r) for r in reviews]
     events += _talk_events(task=task, window=window, user=user)
     order = {"update": 0, "decision": 1, "review": 2, "request": 3, "contribution": 4, "urging": 5, "comment": 6}
     events.sort(key=lambda e: (e.when, -order[e.kind]), reverse=True)
     return events
+
+
+def _request_events(*, task: Task, window, upper: datetime | None, lower: datetime | None) -> list:
+    """Requests asked and decided in the stretch, in one query; each side is checked again in Python."""
+    asked, decided = window("requested_at"), Q(decided_at__isnull=False) & window("decided_at")
+    requests = list(
+        TaskRequest.objects.filter(Q(task=task) & (asked | decided)).select_related(
+            "requested_by", "decided_by", "unit"
+        )
+    )
+    events = [TimelineEvent(r.requested_at, "request", r) for r in requests if _in_window(r.requested_at, upper, lower)]
+    events += [
+        TimelineEvent(r.decided_at, "decision", r)
+        for r in requests
+        if r.decided_at is not None and _in_window(r.decided_at, upper, lower)
+    ]
+    return events
+
+
+def _in_window(moment: datetime, upper: datetime | None, lower: datetime | None) -> bool:
+    """task_timeline_events' window in Python: before `upper` (if any), from `lower` (if any)."""
+    return (upper is None or moment < upper) and (lower is None or moment >= lower)
 
 
 def _talk_events(*, task: Task, window, user) -> list:

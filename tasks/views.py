@@ -82,11 +82,17 @@ def _render_list(request, *, queryset, mine: bool):
         "export_query": "&".join(part for part in (query, "mine=1" if mine else "") if part),
         "inline_updates": filterset.as_of_is_today,
         "can_decide": user_can_decide(request.user),
+    } | filter_form_context(request, filterset)
+    return render(request, "tasks/task_list.html", context)
+
+
+def filter_form_context(request, filterset: TaskFilter) -> dict:
+    """What templates/tasks/partials/filter_form.html needs besides the filter (the list, the timeline)."""
+    return {
         "flag_filters": [(name, filterset.form.fields[name].label) for name in TaskFilter.FLAG_PARAMS],
         "flags_on": [name for name in TaskFilter.FLAG_PARAMS if request.GET.get(name) == "1"],
         "hidden_params": TaskFilter.HIDDEN_PARAMS,
     }
-    return render(request, "tasks/task_list.html", context)
 
 
 def _page_rows(qs, page: str | None):
@@ -119,6 +125,13 @@ def my_tasks(request):
 def _get_task(pk: int) -> Task:
     try:
         return task_get_detail(pk=pk)
+    except Task.DoesNotExist:
+        raise Http404(_("No such task.")) from None
+
+
+def _get_task_row(pk: int) -> Task:
+    try:
+        return Task.objects.select_related("lead_unit", "plan").get(pk=pk)
     except Task.DoesNotExist:
         raise Http404(_("No such task.")) from None
 
@@ -200,8 +213,10 @@ def task_update_create(request, pk: int):
     """POST records an update. With htmx (the list's inline form) it answers
     the row partial; without, it redirects to the detail page (PRG) or
     re-renders it with the errors (422) or the conflict (409).
-    GET (htmx only) gives the row with the inline form opened or closed."""
-    task = _get_task(pk)
+    GET (htmx only) gives the row with the inline form opened or closed.
+    The task is read plainly (its row is enough to check and record); the
+    detail page's reads happen only when it is rendered again."""
+    task = _get_task_row(pk)
     if not task_user_can_record_progress(user=request.user, task=task):
         raise PermissionDenied(_("Only staff of the lead unit can update this task."))
     if request.method == "GET":
@@ -245,9 +260,7 @@ def task_update_create(request, pk: int):
     form.flag_errors()
     if request.htmx:
         return _render_row(request, task.pk, form=form, conflict=conflict, status=status)
-    if conflict:
-        task = _get_task(pk)
-    return _render_detail(request, task, form=form, conflict=conflict, status=status)
+    return _render_detail(request, _get_task(pk), form=form, conflict=conflict, status=status)
 
 
 def _export_rows(request, *, queryset):

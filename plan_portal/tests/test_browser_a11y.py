@@ -26,11 +26,16 @@ RUN_AXE = """async () => {
 
 
 def _pages(task_id: int) -> list[str]:
+    # NV-01 has a pending request; NV-02 an extension granted; NV-03 a completion awaiting confirmation
+    process = [f"/tasks/{Task.objects.get(code=code).pk}/" for code in ("NV-02", "NV-03")]
     return [
         "/my/",
         "/tasks/?plan=2020",
         "/tasks/?plan=2020&q=xay",
         f"/tasks/{task_id}/",
+        *process,
+        "/requests/",
+        "/timeline/?plan=2020&group=field",
         "/dashboard/?plan=2020&as_of=2020-02-07",
         "/units/VU-TC/?plan=2020&as_of=2020-02-07",
         "/reports/?plan=2020",

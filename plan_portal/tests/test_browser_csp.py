@@ -58,4 +58,8 @@ def test_portal_and_admin_pages_run_under_the_csp_without_violations(live_server
         page.wait_for_load_state("networkidle")
     # The dashboard's charts are drawn by static/js/dashboard.js: its scripts ran.
     expect(page.locator("canvas").first).to_be_visible()
+    # The timeline's chart is drawn by vis-timeline and static/js/timeline.js, bars coloured through the CSSOM.
+    page.goto(live_server.url + "/timeline/?plan=2020&as_of=2020-06-30")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("#timeline-chart .vis-item.timeline-task").first).to_be_visible()
     assert violations == []

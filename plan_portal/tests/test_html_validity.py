@@ -28,7 +28,10 @@ def test_the_nu_validator_finds_no_error_on_the_main_pages_for_any_role(client, 
         "/my/",
         "/tasks/?plan=2020",
         "/tasks/?plan=2020&q=xay",
-        f"/tasks/{task_id}/",
+        f"/tasks/{task_id}/",  # with a pending request
+        *(f"/tasks/{Task.objects.get(code=code).pk}/" for code in ("NV-02", "NV-03")),  # extended; awaiting
+        "/requests/",
+        "/timeline/?plan=2020&group=field",
         "/dashboard/?plan=2020&as_of=2020-02-07",
         "/units/VU-TC/?plan=2020&as_of=2020-02-07",
         "/reports/?plan=2020",
@@ -36,7 +39,7 @@ def test_the_nu_validator_finds_no_error_on_the_main_pages_for_any_role(client, 
         "/timeline/?plan=2020&as_of=2020-02-07",
     ]
     files = {}
-    for role in ("staff", "leadership", "admin"):
+    for role in ("staff", "head", "leadership", "admin"):
         client.force_login(plan_world[role])
         for number, url in enumerate(pages):
             response = client.get(url, follow=True)

@@ -12,14 +12,15 @@ from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 
 from plan_portal.tests.factories import TaskFactory, UnitFactory, UserFactory, member
 from reports.services import weekly_report_build
 from tasks.comments import comment_create, urging_create
 from tasks.models import Status
-from tasks.services import task_record_progress
+from tasks.services import request_create, request_decide, task_record_progress
 from units.models import Membership
 
 pytestmark = pytest.mark.django_db
@@ -217,22 +218,49 @@ def plan_world(db):
         due_date=date(2020, 3, 31),
         coordinators=[coord],
     )
-    TaskFactory(code="NV-02", title="Rà soát quy chuẩn kỹ thuật", lead_unit=coord, due_date=date(2020, 12, 31))
+    second = TaskFactory(code="NV-02", title="Rà soát quy chuẩn kỹ thuật", lead_unit=coord, due_date=date(2020, 12, 31))
+    third = TaskFactory(code="NV-03", title="Tổng kết thi hành tiêu chuẩn", lead_unit=lead, due_date=date(2020, 6, 30))
     staff = member(lead, username="canbo")
     head = member(coord, Membership.Role.HEAD, username="truongdv")
+    # Leadership decides requests (the migration's grant; transactional tests flush it)
+    leadership = UserFactory(username="lanhdao", leadership=True)
+    Group.objects.get(name=settings.LEADERSHIP_GROUP).permissions.add(Permission.objects.get(codename="decide_request"))
     task_record_progress(
         task=first,
         author=staff,
         status=Status.IN_PROGRESS,
         progress=30,
         note="Đã lấy ý kiến góp ý",
-        recorded_at=datetime(2020, 2, 3, 9, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")),
+        recorded_at=_vn(2020, 2, 3),
         expected_version=first.version,
     )
+    # the process pages: a completion awaiting confirmation, a pending request, a granted extension
+    task_record_progress(
+        task=third,
+        author=staff,
+        status=Status.COMPLETED,
+        progress=100,
+        note="Đã gửi báo cáo tổng kết",
+        output_ref="Báo cáo số 12/BC-TC ngày 04/02/2020",
+        recorded_at=_vn(2020, 2, 4),
+        expected_version=third.version,
+    )
+    request_create(
+        task=first, requester=staff, kind="extension", reason="Chờ ý kiến thẩm định của Bộ",
+        proposed_due_date="2020-06-30", at=_vn(2020, 2, 5),
+    )  # fmt: skip
+    granted = request_create(
+        task=second, requester=head, kind="extension", reason="Chờ kết quả khảo sát",
+        proposed_due_date="2021-03-31", at=_vn(2020, 2, 4),
+    )  # fmt: skip
+    request_decide(
+        task_request=granted,
+        decider=leadership,
+        decision="approve",
+        document_ref="Công văn số 125/TĐC-VP ngày 06/02/2020",
+        at=_vn(2020, 2, 6),
+    )
     # Issue 12: a comment with a mention and a link, and an urging note, in the report's week.
-    leadership = UserFactory(username="lanhdao", leadership=True)
-    # A flushed database (browser tests) has lost the permission the migration gave the group.
-    leadership.groups.get().permissions.add(Permission.objects.get(codename="decide_request"))
     comment_create(
         task=first,
         author=head,
@@ -247,12 +275,11 @@ def plan_world(db):
     )
     weekly_report_build(plan=first.plan, iso_year=2020, iso_week=6)
     admin = get_user_model().objects.create_superuser("quantri", "quantri@tcvn.gov.vn", "x")
-    return {
-        "staff": staff,
-        "head": head,
-        "leadership": leadership,
-        "admin": admin,
-    }
+    return {"staff": staff, "head": head, "leadership": leadership, "admin": admin}
+
+
+def _vn(year: int, month: int, day: int) -> datetime:
+    return datetime(year, month, day, 9, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 
 
 def test_no_english_on_any_page_any_role_reaches_in_vietnamese(client, plan_world):
@@ -261,6 +288,7 @@ def test_no_english_on_any_page_any_role_reaches_in_vietnamese(client, plan_worl
         # given a person of that role, signed in, with the portal in Vietnamese
         client.force_login(plan_world[role])
         starts = ["/", "/my/", "/tasks/", "/dashboard/", "/reports/", "/units/VU-TC/", "/tasks/?q=xay", "/timeline/"]
+        starts += ["/requests/"]
         if role == "admin":
             starts += ["/admin/", "/admin/auth/user/add/", "/admin/auth/user/?q=zzz"]
         # when every page they can reach is read

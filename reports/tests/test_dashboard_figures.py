@@ -162,3 +162,16 @@ def test_dashboard_data_is_the_same_as_a_fresh_build(plan_2020):
     plan, _ = plan_2020
 
     assert dashboard_data(plan=plan, as_of=AS_OF) == dashboard_build(plan=plan, as_of=AS_OF)
+
+
+@pytest.mark.parametrize("unit_code", [None, "DV-B"])
+def test_every_date_of_the_year_reads_the_cached_burnup_weeks_right(plan_2020, empty_cache, unit_code):
+    # The first date caches the burn-up's weeks through the plan's end; every later
+    # date takes its earlier weeks from there and reads only its own week.
+    plan, _ = plan_2020
+    unit = Unit.objects.get(code=unit_code) if unit_code else None
+    days = [date(2019, 12, 30), date(2020, 1, 1), date(2020, 1, 5), date(2020, 1, 6), date(2020, 7, 1)]
+    days += [date(2020, month, day) for month in range(1, 13) for day in (3, 16, 28)] + [date(2021, 2, 1)]
+
+    for day in days:
+        assert dashboard_data(plan=plan, as_of=day, unit=unit) == dashboard_build(plan=plan, as_of=day, unit=unit), day

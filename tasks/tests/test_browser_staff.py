@@ -1,6 +1,5 @@
 """Staff and Leadership journeys in real Chromium."""
 
-import os
 import re
 from datetime import date
 from pathlib import Path
@@ -13,7 +12,6 @@ from tasks.models import ProgressUpdate, Task
 from units.models import Membership
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -148,9 +146,5 @@ def test_screenshots_of_the_list_and_detail(live_server, page, plan_tasks, width
     expect(page.locator("form.task-inline-form")).to_be_visible()
     page.mouse.move(0, 0)
     page.screenshot(path=ARTIFACTS / f"task-list-{width}.png", full_page=True)
-    if width == 1280 and os.environ.get("UPDATE_SCREENSHOTS"):
-        # The README's picture is committed: refresh it only on request.
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=SCREENSHOTS / "task-list.png")
     page.goto(live_server.url + f"/tasks/{tasks[0].pk}/")
     page.screenshot(path=ARTIFACTS / f"task-detail-{width}.png", full_page=True)

@@ -98,11 +98,11 @@ def test_export_writes_the_header_and_one_row_per_task(plan):
     rows = export_plan()
     assert rows[0] == [str(label) for _key, label in COLUMNS]
     assert rows[1] == [
-        2021, "NV-01", "Xây dựng Luật Đo lường sửa đổi", rows[1][3], "standards", "VU-DL", "VU-TC, VU-QLCL", None,
-        datetime(2021, 1, 15), datetime(2021, 11, 30), None, None, "not_started", 0,
+        2021, "NV-01", "Xây dựng Luật Đo lường sửa đổi", rows[1][3], "Standards", "VU-DL", "VU-TC, VU-QLCL", None,
+        datetime(2021, 1, 15), datetime(2021, 11, 30), None, None, "Not started", 0,
     ]  # fmt: skip
     assert [row[1] for row in rows[1:]] == ["NV-01", "NV-01.1", "NV-02"]
-    assert rows[2][7] == "NV-01" and rows[2][12:] == ["in_progress", 30]
+    assert rows[2][7] == "NV-01" and rows[2][12:] == ["In progress", 30]
 
 
 def test_export_then_import_changes_nothing(plan, root):
@@ -144,12 +144,12 @@ def test_export_modify_import_changes_exactly_the_edited_cells(plan, root):
     preview = tasks_import_preview(file=io.BytesIO(data), user=root)
     assert [(row.code, row.action, row.changes) for row in preview.rows] == [
         ("NV-01", "update", ["Title (Vietnamese)"]),
-        ("NV-01.1", "update", ["Status key", "Progress (%)"]),
+        ("NV-01.1", "update", ["Status", "Progress (%)"]),
         ("NV-02", "update", ["Coordinating unit codes (comma separated)"]),
         (
             "NV-03",
             "create",
-            ["Title (Vietnamese)", "Field key", "Lead unit code", "Parent task code", "Start date", "Due date"],
+            ["Title (Vietnamese)", "Field", "Lead unit code", "Parent task code", "Start date", "Due date"],
         ),
     ]
     # Then applying it changes exactly that
@@ -227,11 +227,13 @@ def with_cells(**cells):
         (with_cells(progress="nửa"), 'Progress "nửa" must be a whole number between 0 and 100.'),
         (
             with_cells(field="space"),
-            'Unknown field "space"; use one of: legal, general, standards, metrology, quality, conformity, barcodes, productivity, international, administration.',
+            'Unknown field "space"; use one of: Legal framework, General coordination, Standards, Metrology,'
+            " Quality and inspection, Conformity assessment, Barcodes and traceability, Productivity and quality,"
+            " International cooperation, Internal administration.",
         ),
         (
             with_cells(status="done"),
-            'Unknown status "done"; use one of: not_started, in_progress, completed, on_hold, cancelled.',
+            'Unknown status "done"; use one of: Not started, In progress, Completed, On hold, Cancelled.',
         ),
         (with_cells(status="completed", progress=80), "A completed task has progress 100%."),
         (with_cells(plan_year=2030), "There is no work plan for 2030; create it in the admin first."),
@@ -277,13 +279,72 @@ def test_vietnamese_headers_are_accepted(plan, root):
     assert tasks_import_preview(file=io.BytesIO(data), user=root).counts["unchanged"] == 3
 
 
-def test_template_has_the_header_an_example_row_and_imports_cleanly(plan, root):
-    rows = sheet_rows(tasks_template_workbook())
-    assert rows[0] == HEADER
+def test_template_has_the_header_and_a_sample_row_in_labels(plan, root):
+    # given the template in Vietnamese
+    with translation.override("vi"):
+        data = tasks_template_workbook()
+    rows = sheet_rows(data)
+    # then the field and status cells hold their Vietnamese labels, the code marks the sample row
     assert rows[1][:2] == [2021, "VD-2021-01"]
+    assert (rows[1][4], rows[1][12]) == ("Đo lường", "Chưa thực hiện")
+    assert rows[0][4] == "Lĩnh vực" and rows[0][12] == "Trạng thái"
     assert len(rows) == 2
-    preview = tasks_import_preview(file=io.BytesIO(tasks_template_workbook()), user=root)
-    assert [(row.action, row.errors) for row in preview.rows] == [("create", [])]
+    sheet = load_workbook(io.BytesIO(data)).worksheets[0]
+    assert sheet["B2"].comment.text == "Dòng mẫu — sẽ bị bỏ qua khi nhập. Hãy thay bằng các nhiệm vụ của bạn."
+
+
+def test_template_offers_drop_down_lists_and_dd_mm_yyyy_dates(plan, root):
+    with translation.override("vi"):
+        workbook = load_workbook(io.BytesIO(tasks_template_workbook()))
+    sheet, lists = workbook.worksheets
+    rules = {str(rule.sqref): (rule.type, rule.formula1) for rule in sheet.data_validations.dataValidation}
+    # field (E), lead unit (F) and status (M) offer the Lists sheet's columns; the dates (I, J) must be dates
+    assert rules == {
+        "E2:E1001": ("list", "'Danh mục'!$A$2:$A$11"),
+        "F2:F1001": ("list", "'Danh mục'!$G$2:$G$4"),
+        "M2:M1001": ("list", "'Danh mục'!$D$2:$D$6"),
+        "I2:I1001 J2:J1001": ("date", "DATE(2000,1,1)"),
+    }
+    assert [cell.value for cell in lists["A"]][:3] == ["Lĩnh vực", "Pháp luật", "Tổng hợp"]
+    assert [cell.value for cell in lists["G"]][:5] == ["Mã đơn vị", "VU-TC", "VU-DL", "VU-QLCL", None]
+    assert (sheet["I2"].number_format, sheet["J2"].number_format) == ("DD/MM/YYYY", "DD/MM/YYYY")
+    assert sheet.column_dimensions["I"].number_format == "DD/MM/YYYY"
+
+
+def test_the_template_uploaded_unchanged_imports_nothing_and_says_so(plan, root, superuser_client):
+    before = snapshot()
+    with translation.override("vi"):
+        data = tasks_template_workbook()
+    preview = tasks_import_preview(file=io.BytesIO(data), user=root)
+    assert (preview.rows, preview.samples, preview.has_changes) == ([], [2], False)
+    html = upload(superuser_client, data).content.decode()
+    assert "Confirm import" not in html
+    assert "Row 2 is a sample row (code starting with VD-): skipped." in html
+    assert "The file holds only the template's sample row: nothing to import." in html
+    assert snapshot() == before
+
+
+def test_the_sample_row_is_skipped_beside_real_rows(plan, root):
+    with translation.override("vi"):
+        rows = sheet_rows(tasks_template_workbook())
+    rows.append(
+        [2021, "NV-09", "Hội nghị", "", "Đo lường", "VU-TC", "", "", "01/03/2021", "30/04/2021", "", "", "", ""]
+    )
+    preview = tasks_import_preview(file=io.BytesIO(workbook_bytes(rows)), user=root)
+    assert [(row.number, row.code, row.action) for row in preview.rows] == [(3, "NV-09", "create")]
+    assert preview.samples == [2]
+
+
+def test_vietnamese_labels_and_old_keys_are_both_accepted(plan, root):
+    # given one row with the Vietnamese labels and one with the keys of older files (under the old headers)
+    rows = export_plan()
+    rows[0][4], rows[0][12] = "Field key", "Status key"
+    rows[1][4], rows[1][12] = "standards", "not_started"
+    rows[3][4], rows[3][12] = "Tiêu chuẩn", "Chưa thực hiện"
+    # then nothing changes
+    preview = tasks_import_preview(file=io.BytesIO(workbook_bytes(rows)), user=root)
+    assert [(row.code, row.errors) for row in preview.rows] == [("NV-01", []), ("NV-01.1", []), ("NV-02", [])]
+    assert preview.counts == {"create": 0, "update": 0, "unchanged": 3, "errors": 0}
 
 
 # --- Through the admin ---------------------------------------------------------
