@@ -14,15 +14,15 @@ from django.utils.http import urlencode
 
 from tasks.models import Status, Task, WorkPlan
 from tasks.selectors import (
-    COUNT_KEYS,
-    FOUR_WAY_STATES,
     local_today,
     local_tz,
+    plan_figures,
     plan_units_not_updated,
     plan_updates_between,
     plan_urgings_between,
     plan_week_activity,
     task_annotate_as_of,
+    task_states,
     week_bounds,
 )
 from units.selectors import user_is_leadership, user_unit_ids
@@ -77,129 +77,36 @@ def _local_iso(value) -> str | None:
     return timezone.localtime(value, local_tz()).isoformat() if value else None
 
 
-# The columns of one task as of a date (task_annotate_as_of), read as tuples:
-# the report looks at every task of the plan but keeps only a few.
-TASK_COLUMNS = (
-    "code",
-    "title",
-    "lead_unit__code",
-    "lead_unit__name",
-    "lead_unit__name_en",
-    "lead_unit__sort_order",
-    "field",
-    "start_date",
-    "s_due_date",
-    "s_status",
-    "s_progress",
-    "s_expected",
-    "s_state",
-    "s_at_risk",
-    "s_stale",
-    "s_overdue",
-    "s_last_update",
-    "s_extended",
-    "s_pending_request",
-    "s_awaiting_confirmation",
-    "s_completed_at",
-)
+def _expected(*, start: date, due: date | None, as_of: date) -> float:
+    """tasks.selectors.expected_progress for one task: 100 once due, 0 before the start, else the elapsed share."""
+    if due is None or due <= as_of:
+        return 100.0
+    if start >= as_of:
+        return 0.0
+    return 100.0 * (as_of - start).days / (due - start).days
 
 
-def _plan_task_values(*, plan: WorkPlan, as_of: date):
-    rows = (
-        task_annotate_as_of(Task.objects.filter(plan=plan), as_of=as_of)
-        .order_by("code", "pk")
-        .values_list(*TASK_COLUMNS)
-        .iterator(chunk_size=2000)
-    )
-    for row in rows:
-        yield dict(zip(TASK_COLUMNS, row, strict=True))
+def plan_tasks_as_of(*, plan: WorkPlan, as_of: date, states: list[dict] | None = None) -> list[dict]:
+    """Every task of the plan as of the end of `as_of`, as report rows in code
+    order: the states of tasks.selectors.task_states (pass them when already
+    read) with each task's title and lead unit. One or two queries."""
+    tasks = Task.objects.filter(plan=plan)
+    states = states if states is not None else task_states(tasks, as_of=as_of)
+    names = {pk: (title, unit) for pk, title, unit in tasks.values_list("pk", "title", "lead_unit__code")}
+    return [_task_row(state, *names[state["pk"]], as_of=as_of) for state in states]
 
 
-def plan_tasks_as_of(*, plan: WorkPlan, as_of: date):
-    """Every task of the plan as of the end of `as_of`, as dicts in code order,
-    streamed from the database (the XLSX writes them one by one). One query."""
-    for values in _plan_task_values(plan=plan, as_of=as_of):
-        yield _task_row(values)
-
-
-# --- the figures, from the same pass over the tasks -------------------------
-# What tasks.selectors.plan_figures computes with three aggregate queries over
-# the same annotations (count_aggregates), summed here from the one pass the
-# report makes anyway: a build runs one "as of" query instead of four.
-# test_snapshot_figures_equal_the_dashboard_figures_for_the_same_day holds
-# the two to the same result.
-_FLAGS = {
-    "at_risk": "s_at_risk",
-    "stale": "s_stale",
-    "extended": "s_extended",
-    "awaiting_confirmation": "s_awaiting_confirmation",
-    "pending_requests": "s_pending_request",
-}
-
-
-class _Tally:
-    def __init__(self):
-        self.counts = dict.fromkeys(COUNT_KEYS, 0)
-        self.progress_sum = self.progress_count = 0
-
-    def add(self, task: dict) -> None:
-        counts = self.counts
-        counts["total"] += 1
-        if task["s_state"] in FOUR_WAY_STATES:
-            counts[task["s_state"]] += 1
-        if task["s_status"] in (Status.NOT_STARTED, Status.IN_PROGRESS, Status.ON_HOLD, Status.CANCELLED):
-            counts[task["s_status"]] += 1
-        for key, column in _FLAGS.items():
-            counts[key] += bool(task[column])
-        if task["s_status"] != Status.CANCELLED:
-            self.progress_sum += task["s_progress"]
-            self.progress_count += 1
-
-    def average(self) -> float:
-        return round(self.progress_sum / self.progress_count, 1) if self.progress_count else 0.0
-
-
-def _figures(tasks: list[dict]) -> dict:
-    """counts, average_progress, by_unit (plan order) and by_field, as plan_figures gives them."""
-    plan_tally, units, fields, names = _Tally(), {}, {}, {}
-    for task in tasks:
-        plan_tally.add(task)
-        unit = task["lead_unit__code"]
-        names[unit] = (task["lead_unit__sort_order"], unit, task["lead_unit__name"], task["lead_unit__name_en"])
-        units.setdefault(unit, _Tally()).add(task)
-        fields.setdefault(task["field"], _Tally()).add(task)
-    by_unit = [
-        {
-            "unit": code,
-            "name": name,
-            "name_en": name_en,
-            **units[code].counts,
-            "average_progress": units[code].average(),
-        }
-        for _order, code, name, name_en in sorted(names.values(), key=lambda n: (n[0], n[1]))
-    ]
-    by_field = [
-        {"field": field, **tally.counts, "average_progress": tally.average()} for field, tally in sorted(fields.items())
-    ]
-    return {
-        "counts": plan_tally.counts,
-        "average_progress": plan_tally.average(),
-        "by_unit": by_unit,
-        "by_field": by_field,
-    }
-
-
-def _task_row(task: dict) -> dict:
+def _task_row(task: dict, title: str, unit: str, *, as_of: date) -> dict:
     return {
         "code": task["code"],
-        "title": task["title"],
-        "unit": task["lead_unit__code"],
+        "title": title,
+        "unit": unit,
         "field": task["field"],
         "start_date": task["start_date"].isoformat(),
         "due_date": task["s_due_date"].isoformat(),
         "status": task["s_status"],
         "progress": int(task["s_progress"]),
-        "expected": round(float(task["s_expected"]), 1),
+        "expected": round(_expected(start=task["start_date"], due=task["s_due_date"], as_of=as_of), 1),
         "state": task["s_state"],
         "at_risk": bool(task["s_at_risk"]),
         "stale": bool(task["s_stale"]),
@@ -414,16 +321,18 @@ def weekly_report_data(*, plan: WorkPlan, iso_year: int, iso_week: int) -> tuple
     Figures cover the whole plan; each list (completed, newly overdue, behind
     schedule, ...) keeps its REPORT_LIST_LIMIT most important rows and its
     full count in `totals`, so a report is the same size whatever the plan's
-    (the XLSX lists every task, from the journal). Queries: 1 (every task as
-    of the end, whence the figures and the lists) + 1 (overdue a week before)
+    (the XLSX lists every task, from the journal). Queries: 1 (every task's
+    state as of the end, whence the figures and the lists) + 2 (units, titles) + 1 (overdue a week before)
     + 1 (activity) + 2 (status changes, notes) + 1 (silent units) + 3 (the process).
     """
     limit = REPORT_LIST_LIMIT
     start, end = iso_week_bounds(iso_year=iso_year, iso_week=iso_week)
-    values = list(_plan_task_values(plan=plan, as_of=end))
-    figures = _figures(values)
-    tasks = [_task_row(task) for task in values]
-    del values
+    # The state of every task, read once: the figures (as the dashboard counts
+    # them) and the lists both come from it, and the XLSX writes it.
+    states = task_states(Task.objects.filter(plan=plan), as_of=end)
+    figures = plan_figures(plan=plan, as_of=end, states=states)
+    tasks = plan_tasks_as_of(plan=plan, as_of=end, states=states)
+    del states
     lists = _task_lists(
         tasks, overdue_before=_overdue_before(plan=plan, tasks=tasks, start=start), start=start, end=end
     )
@@ -452,7 +361,10 @@ def weekly_report_data(*, plan: WorkPlan, iso_year: int, iso_week: int) -> tuple
         "period_start": start.isoformat(),
         "period_end": end.isoformat(),
         "as_of": end.isoformat(),
-        **figures,
+        "counts": figures.counts,
+        "average_progress": figures.average_progress,
+        "by_unit": figures.by_unit,
+        "by_field": [{k: v for k, v in row.items() if k != "label"} for row in figures.by_field],
         "activity": {key: int(activity[key] or 0) for key in sorted(activity)},
         **lists,
         "totals": totals,
