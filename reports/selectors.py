@@ -312,6 +312,22 @@ def weekly_report_snapshot(*, plan: WorkPlan, iso_year: int, iso_week: int) -> d
     return weekly_report_data(plan=plan, iso_year=iso_year, iso_week=iso_week)[0]
 
 
+def _week_lists(*, plan: WorkPlan, start: date, end: date, limit: int) -> dict[str, tuple[list, int]]:
+    """The week's status changes, notes, silent units and process sections: (rows, total) each."""
+    silent = [
+        {"unit": unit.code, "name": unit.name, "name_en": unit.name_en}
+        for unit in plan_units_not_updated(plan=plan, start=start, end=end)
+    ]
+    return {
+        "status_changes": week_status_changes(plan=plan, start=start, end=end, limit=limit),
+        "notes": week_notes(plan=plan, start=start, end=end, limit=limit),
+        # Every silent unit (as many as the plan has units, whatever its size):
+        # each unit head's e-mail says whether theirs is one.
+        "units_not_updated": (silent, len(silent)),
+        **weekly_process_sections(plan=plan, start=start, end=end, limit=limit),
+    }
+
+
 def weekly_report_data(*, plan: WorkPlan, iso_year: int, iso_week: int) -> tuple[dict, list[dict]]:
     """(snapshot, every task as of the end of the week): the build hands the
     tasks to the XLSX, which would otherwise ask the journal a second time.
@@ -339,18 +355,7 @@ def weekly_report_data(*, plan: WorkPlan, iso_year: int, iso_week: int) -> tuple
     totals = {key: len(rows) for key, rows in lists.items()}
     lists = {key: rows[:limit] for key, rows in lists.items()}
     activity = plan_week_activity(plan=plan, start=start, end=end)
-    lists["status_changes"], totals["status_changes"] = week_status_changes(
-        plan=plan, start=start, end=end, limit=limit
-    )
-    lists["notes"], totals["notes"] = week_notes(plan=plan, start=start, end=end, limit=limit)
-    silent = [
-        {"unit": unit.code, "name": unit.name, "name_en": unit.name_en}
-        for unit in plan_units_not_updated(plan=plan, start=start, end=end)
-    ]
-    # Every silent unit (as many as the plan has units, whatever its size):
-    # each unit head's e-mail says whether theirs is one.
-    lists["units_not_updated"], totals["units_not_updated"] = silent, len(silent)
-    for key, (rows, total) in weekly_process_sections(plan=plan, start=start, end=end, limit=limit).items():
+    for key, (rows, total) in _week_lists(plan=plan, start=start, end=end, limit=limit).items():
         lists[key], totals[key] = rows, total
     snapshot = {
         "version": SNAPSHOT_VERSION,
