@@ -143,6 +143,9 @@ REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=2.0)
 # The cache answers in milliseconds or not at all: a frozen Redis must cost a
 # page well under a second (a page may read and write the cache once each).
 REDIS_CACHE_TIMEOUT_SECONDS = env.float("REDIS_CACHE_TIMEOUT_SECONDS", default=0.5)
+# After one failed cache call, the next ones of this many seconds read as misses at once
+# (plan_portal.cache.FailFastRedisClient): a page pays the timeout once, not once per key.
+REDIS_CACHE_COOLDOWN_SECONDS = env.float("REDIS_CACHE_COOLDOWN_SECONDS", default=5.0)
 
 
 def _next_redis_db(url: str) -> str:
@@ -166,7 +169,7 @@ if REDIS_URL:
             "KEY_PREFIX": "plan_portal",
             "TIMEOUT": 600,
             "OPTIONS": {
-                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "CLIENT_CLASS": "plan_portal.cache.FailFastRedisClient",
                 "SOCKET_CONNECT_TIMEOUT": REDIS_CACHE_TIMEOUT_SECONDS,
                 "SOCKET_TIMEOUT": REDIS_CACHE_TIMEOUT_SECONDS,
                 # The cache only saves work: when Redis is down or frozen,
