@@ -57,6 +57,6 @@ def remove_schedule(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reports", "0005_vietnamese_job_names")]
+    dependencies = [("reports", "0006_bounded_snapshots")]
 
     operations = [migrations.RunPython(create_schedule, remove_schedule)]
