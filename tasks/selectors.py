@@ -745,7 +745,8 @@ def user_can_decide(user) -> bool:
     read with the person's memberships (user_load_access): no query of its own."""
     if not user.is_authenticated:
         return False
-    user_load_access(user)
+    if not hasattr(user, "_perm_cache"):
+        user_load_access(user)
     return user.has_perm("tasks.decide_request")
 
 
