@@ -36,6 +36,7 @@ from tasks.selectors import (
     plan_get_current,
     plan_units_not_updated,
     task_states,
+    urging_counts_by_code,
     week_bounds,
 )
 from units.models import Unit
@@ -280,7 +281,7 @@ def dashboard_json_body(*, plan: WorkPlan, as_of: date, unit: Unit | None = None
 
 
 def dashboard_build(*, plan: WorkPlan, as_of: date, unit: Unit | None = None, version: str | None = None) -> dict:
-    """Compute everything. A fixed number of queries (10). With the journal `version`
+    """Compute everything. A fixed number of queries (11). With the journal `version`
     (dashboard_data), the burn-up's earlier weeks come from the cache (burnup_full_weeks)."""
     tasks = Task.objects.filter(plan=plan)
     if unit is not None:
@@ -298,6 +299,7 @@ def dashboard_build(*, plan: WorkPlan, as_of: date, unit: Unit | None = None, ve
         return task_list_url(plan=plan, as_of=as_of, unit=unit, **filters)
 
     overdue = _overdue_rows(states=states, as_of=as_of)  # 1 query
+    overdue = dashboard_overdue_urgings(rows=overdue, plan=plan, as_of=as_of)  # 1 query
     changes = _status_change_rows(tasks=tasks, start=week_start, end=week_end, as_of=as_of)  # 1 query
     activity = week_activity_compare(tasks=tasks, start=week_start, end=week_end)  # 1 query
     # The whole plan's states as of the week's end, when they are the ones read above (not for a unit's page).
@@ -558,3 +560,12 @@ def dashboard_body_for(request, context: dict) -> str:
     if context.get("can_decide") and URGE_SLOT in context["body_html"]:
         forms = render_to_string("reports/partials/dashboard_urge.html", context, request=request)
     return mark_safe(context["body_html"].replace(URGE_SLOT, forms, 1))  # our own templates, escaped
+
+
+def dashboard_overdue_urgings(*, rows: list[dict], plan: WorkPlan, as_of: date) -> list[dict]:
+    """Issue 12: the overdue rows, each with the urgings its task received by the end of
+    `as_of` (`urgings`). One query whatever the rows (bounded by OVERDUE_LIMIT). Part of
+    the cached figures: every urging moves the plan's figures version (tasks.comments),
+    so a cached dashboard never shows a stale count."""
+    by_code = urging_counts_by_code(plan=plan, codes=[row["code"] for row in rows], until=as_of)
+    return [{**row, "urgings": by_code.get(row["code"], 0)} for row in rows]

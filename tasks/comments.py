@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from units.models import Unit
 
-from .models import COMMENT_MAX_LENGTH, Comment, Task, Urging, WorkPlan
+from .models import COMMENT_MAX_LENGTH, Comment, Task, Urging, WorkPlan, plan_figures_changed
 from .selectors import (
     COMMENT_EDIT_MINUTES,
     comment_user_can_change,
@@ -183,6 +183,7 @@ def urging_create(*, task: Task, author, note: str, at: datetime | None = None) 
     )
     urging.full_clean()
     urging.save()
+    plan_figures_changed(plan_id=task.plan_id)  # the dashboard's overdue rows count urgings
     return [urging]
 
 
@@ -199,15 +200,18 @@ def urgings_create_for_unit_overdue(
     *, unit: Unit, author, note: str, plan: WorkPlan | None = None, at: datetime | None = None
 ) -> list[Urging]:
     """One urging act on every task the unit leads that is overdue today (of
-    `plan` when given): one Urging per task, sharing one batch. Two queries (the
-    overdue ids, one bulk insert) whatever their number. Returns the Urgings (empty: nothing overdue).
+    `plan` when given): one Urging per task, sharing one batch. Three queries (the
+    overdue ids, one bulk insert, the plan's figures version) whatever their number. Returns the Urgings (empty: nothing overdue).
     Raises PermissionDenied and ValidationError (key `note`)."""
     _check_decider(author)
     note = _clean_note(note)
     batch, when = uuid.uuid4(), at or timezone.now()
-    task_ids = list(unit_overdue_tasks(unit=unit, plan=plan).values_list("pk", flat=True))
+    rows = list(unit_overdue_tasks(unit=unit, plan=plan).values_list("pk", "plan_id"))
     urgings = [
         Urging(task_id=task_id, unit=unit, author=author, note=note, created_at=when, batch=batch)
-        for task_id in task_ids
+        for task_id, _plan_id in rows
     ]
-    return Urging.objects.bulk_create(urgings)
+    created = Urging.objects.bulk_create(urgings)
+    for plan_id in {plan_id for _task_id, plan_id in rows}:  # one plan, in practice
+        plan_figures_changed(plan_id=plan_id)  # the dashboard's overdue rows count urgings
+    return created

@@ -870,25 +870,6 @@ def task_subtask_rollup(*, task: Task) -> float | None:
     return round(sum(progresses) / len(progresses), 1)
 
 
-def task_timeline_page(
-    *, task: Task, before: int | None = None, limit: int = TIMELINE_PAGE_SIZE
-) -> tuple[list[ProgressUpdate], int | None]:
-    """One page of the journal, newest first, with keyset pagination.
-
-    `before` is the id of the last update already shown; the page continues
-    strictly after it in (recorded_at, id) order, so page 50 costs the same
-    as page 1 (no OFFSET). Returns the updates and the cursor of the next page.
-    """
-    qs = ProgressUpdate.objects.filter(task=task).select_related("author").order_by("-recorded_at", "-id")
-    if before is not None:
-        anchor = ProgressUpdate.objects.filter(task=task, pk=before)
-        anchor_at = Subquery(anchor.values("recorded_at")[:1])
-        qs = qs.filter(Q(recorded_at__lt=anchor_at) | Q(recorded_at=anchor_at, id__lt=before))
-    rows = list(qs[: limit + 1])
-    next_before = rows[limit - 1].pk if len(rows) > limit else None
-    return rows[:limit], next_before
-
-
 def task_latest_update(*, task: Task) -> ProgressUpdate | None:
     return ProgressUpdate.objects.filter(task=task).select_related("author").order_by("-recorded_at", "-id").first()
 
@@ -991,107 +972,6 @@ def task_completion_awaiting(*, task: Task) -> ProgressUpdate | None:
     return entry if entry is not None and not entry.reviewed else None
 
 
-@dataclass(frozen=True)
-class TimelineEvent:
-    when: datetime
-    kind: str  # update | contribution | request | decision | review | comment | urging
-    obj: object
-
-
-def task_timeline_events(
-    *, task: Task, updates: list[ProgressUpdate], before: int | None, last_page: bool, user=None
-) -> list:
-    """The page's progress updates merged with the contributions, requests,
-    decisions, completion reviews, comments and urgings that fall in the same
-    stretch of time (from the page's oldest update up to the previous page's
-    oldest one), newest first. A fixed number of queries whatever the
-    journal's length. With `user`, each comment carries `can_change`."""
-    from django.db.models import Prefetch
-
-    from .models import Attachment, Contribution
-
-    upper = None
-    if before is not None:
-        upper = ProgressUpdate.objects.filter(task=task, pk=before).values_list("recorded_at", flat=True).first()
-    lower = None if last_page or not updates else updates[-1].recorded_at
-
-    def window(field: str) -> Q:
-        condition = Q()
-        if upper is not None:
-            condition &= Q(**{f"{field}__lt": upper})
-        if lower is not None:
-            condition &= Q(**{f"{field}__gte": lower})
-        return condition
-
-    files = Prefetch("attachments", queryset=Attachment.objects.order_by("uploaded_at", "id"))
-    update_ids = [update.pk for update in updates]
-    update_files: dict[int, list] = {}
-    for attachment in Attachment.objects.filter(update_id__in=update_ids).order_by("uploaded_at", "id"):
-        update_files.setdefault(attachment.update_id, []).append(attachment)
-    events = []
-    for update in updates:
-        update.files = update_files.get(update.pk, [])
-        events.append(TimelineEvent(update.recorded_at, "update", update))
-    contributions = (
-        Contribution.objects.filter(Q(task=task) & window("created_at"))
-        .select_related("author", "unit")
-        .prefetch_related(files)
-    )
-    events += [TimelineEvent(c.created_at, "contribution", c) for c in contributions]
-    events += _request_events(task=task, window=window, upper=upper, lower=lower)
-    reviews = CompletionReview.objects.filter(Q(task=task) & window("decided_at")).select_related("reviewer")
-    events += [TimelineEvent(r.decided_at, "review", r) for r in reviews]
-    events += _talk_events(task=task, window=window, user=user)
-    order = {"update": 0, "decision": 1, "review": 2, "request": 3, "contribution": 4, "urging": 5, "comment": 6}
-    events.sort(key=lambda e: (e.when, -order[e.kind]), reverse=True)
-    return events
-
-
-def _request_events(*, task: Task, window, upper: datetime | None, lower: datetime | None) -> list:
-    """Requests asked and decided in the stretch, in one query; each side is checked again in Python."""
-    asked, decided = window("requested_at"), Q(decided_at__isnull=False) & window("decided_at")
-    requests = list(
-        TaskRequest.objects.filter(Q(task=task) & (asked | decided)).select_related(
-            "requested_by", "decided_by", "unit"
-        )
-    )
-    events = [TimelineEvent(r.requested_at, "request", r) for r in requests if _in_window(r.requested_at, upper, lower)]
-    events += [
-        TimelineEvent(r.decided_at, "decision", r)
-        for r in requests
-        if r.decided_at is not None and _in_window(r.decided_at, upper, lower)
-    ]
-    return events
-
-
-def _in_window(moment: datetime, upper: datetime | None, lower: datetime | None) -> bool:
-    """task_timeline_events' window in Python: before `upper` (if any), from `lower` (if any)."""
-    return (upper is None or moment < upper) and (lower is None or moment >= lower)
-
-
-def _talk_events(*, task: Task, window, user) -> list:
-    """Comments (with their mentions) and urgings of the window: three queries."""
-    from django.contrib.auth import get_user_model
-    from django.db.models import Prefetch
-
-    from .models import Comment, Urging
-
-    people = get_user_model().objects.only("pk", "username", "first_name", "last_name").order_by("username")
-    comments = (
-        Comment.objects.filter(Q(task=task) & window("created_at"))
-        .select_related("author")
-        .prefetch_related(Prefetch("mentions", queryset=people))
-    )
-    now = timezone.now()
-    events = []
-    for comment in comments:
-        comment.can_change = user is not None and comment_user_can_change(user=user, comment=comment, now=now)
-        events.append(TimelineEvent(comment.created_at, "comment", comment))
-    urgings = Urging.objects.filter(Q(task=task) & window("created_at")).select_related("author", "unit")
-    events += [TimelineEvent(u.created_at, "urging", u) for u in urgings]
-    return events
-
-
 def request_list_visible_to(*, user, state: str = "", kind: str = "", unit: Unit | None = None):
     """The request queue. Deciders see every request, pending first; unit
     members see their units' requests; anyone else sees none (None)."""
@@ -1190,18 +1070,18 @@ def urging_counts_for_unit(*, unit: Unit, plan: WorkPlan | None = None) -> dict:
     return {"total": total, "by_task": by_task}
 
 
-def urging_counts_by_code(*, plan: WorkPlan, codes: list[str]) -> dict[str, int]:
+def urging_counts_by_code(*, plan: WorkPlan, codes: list[str], until: date | None = None) -> dict[str, int]:
     """How many urgings each of the plan's tasks named by `codes` received (one query; a
-    list of overdue rows is bounded, so is this)."""
+    list of overdue rows is bounded, so is this). With `until`, only those sent by the
+    end of that local day, so a dashboard for a past date never changes."""
     from .models import Urging
 
     # `or [""]`: asked even for no code (no task has an empty code), so a page's query
     # count does not depend on whether anything is overdue.
-    rows = (
-        Urging.objects.filter(task__plan=plan, task__code__in=codes or [""])
-        .values("task__code")
-        .annotate(n=Count("pk"))
-    )
+    urgings = Urging.objects.filter(task__plan=plan, task__code__in=codes or [""])
+    if until is not None:
+        urgings = urgings.filter(created_at__lt=cutoff_for(until))
+    rows = urgings.values("task__code").annotate(n=Count("pk"))
     return {row["task__code"]: row["n"] for row in rows}
 
 

@@ -49,8 +49,6 @@ from .selectors import (
     task_list_base,
     task_pending_requests,
     task_subtask_rollup,
-    task_timeline_events,
-    task_timeline_page,
     task_user_can_read,
     task_user_can_read_attachments,
     task_user_can_record_progress,
@@ -58,6 +56,7 @@ from .selectors import (
     user_can_decide,
 )
 from .services import TaskVersionConflict, task_record_progress
+from .timeline import task_timeline_page
 
 PAGE_SIZE = 50
 
@@ -136,11 +135,6 @@ def _get_task_row(pk: int) -> Task:
         raise Http404(_("No such task.")) from None
 
 
-def _before_param(request) -> int | None:
-    value = request.GET.get("before", "")
-    return int(value) if value.isdigit() else None
-
-
 def _render_detail(request, task: Task, *, form=None, conflict=None, status=200, **forms):
     """The detail page, with the action each person may take: the lead unit
     records progress and sends requests; coordinating units contribute;
@@ -149,8 +143,7 @@ def _render_detail(request, task: Task, *, form=None, conflict=None, status=200,
     can_update = task_user_can_record_progress(user=user, task=task)
     contributing_units = task_user_contributing_units(user=user, task=task)
     can_decide = user_can_decide(user)
-    before = _before_param(request)
-    updates, next_before = task_timeline_page(task=task, before=before)
+    timeline = task_timeline_page(task=task, before=request.GET.get("before"), user=user)
     pending = task_pending_requests(task=task)
     can_read_files = task_user_can_read_attachments(user=user, task=task)
     context = {
@@ -158,11 +151,9 @@ def _render_detail(request, task: Task, *, form=None, conflict=None, status=200,
         "coordinations": task.coordinations.all(),
         "subtasks": task.subtasks.all(),
         "rollup": task_subtask_rollup(task=task),
-        "events": task_timeline_events(
-            task=task, updates=updates, before=before, last_page=next_before is None, user=user
-        ),
-        "next_before": next_before,
-        "timeline_is_first_page": before is None,
+        "events": timeline.events,
+        "next_before": timeline.next_cursor,
+        "timeline_is_first_page": timeline.first,
         "field_history": task_field_history(task=task),
         "due_date_changes": task_due_date_changes(task=task),
         "pending_requests": pending,
@@ -535,6 +526,7 @@ def comment_create(request, pk: int):
         else:
             messages.success(request, _("Comment posted."))
             return redirect(_detail_url(task, f"comment-{comment.pk}"))
+    messages.error(request, _("The comment was not posted: see the error under the form."))
     return _render_detail(request, task, comment_form=form.flag_errors(), status=422)
 
 
@@ -561,6 +553,7 @@ def comment_edit(request, pk: int):
             messages.success(request, _("Comment saved."))
             return redirect(_detail_url(comment.task, f"comment-{comment.pk}"))
     task = _get_task(comment.task_id)
+    messages.error(request, _("The comment was not saved: see the error under the form."))
     return _render_detail(request, task, comment_edit_form=form.flag_errors(), comment_edit_id=comment.pk, status=422)
 
 
@@ -611,4 +604,5 @@ def task_urge(request, pk: int):
         else:
             messages.success(request, _("Urging note sent to %(unit)s.") % {"unit": task.lead_unit.code})
             return redirect(_detail_url(task, f"urging-{urgings[0].pk}"))
+    messages.error(request, _("The urging note was not sent: see the error under the form."))
     return _render_detail(request, task, urging_form=form.flag_errors(), status=422)

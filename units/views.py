@@ -10,20 +10,16 @@ from django.views.decorators.http import require_GET, require_POST
 
 from reports.dashboard import dashboard_page, dashboard_parse_params
 from tasks.comments import urgings_create_for_unit_overdue
-from tasks.selectors import urging_counts_by_code, urging_counts_for_unit, user_can_decide
+from tasks.selectors import urging_counts_for_unit, user_can_decide
 
 
 def _unit_page(request, params, *, urge_errors=(), status=200):
     """The unit page: the dashboard for the unit's tasks, plus the urgings it received
-    (a total, the most-urged tasks, a count on each overdue row) and the urging form."""
+    (a total, the most-urged tasks; dashboard_page counts them on each overdue row) and
+    the urging form."""
     context = dashboard_page(params=params)
     urgings = urging_counts_for_unit(unit=params.unit, plan=params.plan)
     context.update(urgings=urgings, can_decide=user_can_decide(request.user), urge_errors=urge_errors)
-    if context.get("data"):
-        rows = context["data"]["overdue"]
-        by_code = urging_counts_by_code(plan=params.plan, codes=[row["code"] for row in rows])
-        overdue = [{**row, "urgings": by_code.get(row["code"], 0)} for row in rows]
-        context["data"] = {**context["data"], "overdue": overdue}
     return render(request, "units/unit_detail.html", context, status=status)
 
 

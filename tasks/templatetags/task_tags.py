@@ -299,7 +299,11 @@ def comment_body(comment, autoescape=True):
     """A comment as HTML: escaped, links clickable (Django's urlize), line breaks
     kept, and `@username` of the people it mentions (prefetched) marked as mentions."""
     html = urlize(comment.body, nofollow=True, autoescape=True)
-    people = {person.username: person for person in comment.mentions.all()}
+    # The timeline reads them in one query for the whole page (tasks.timeline).
+    mentioned = getattr(comment, "mentioned_people", None)
+    if mentioned is None:
+        mentioned = comment.mentions.all()
+    people = {person.username: person for person in mentioned}
 
     def mention(match):
         person = people.get(match.group(1))

@@ -46,7 +46,9 @@ def test_a_mention_picked_from_the_autocomplete_and_a_unit_urged_from_its_page(l
     expect(box).to_have_value("Nhờ @vu-tc-hoa xem dự thảo giúp")
     page.get_by_test_id("comment-form").get_by_role("button", name="Gửi bình luận").click()
 
-    # Then the comment shows in the timeline with the mention, stored for notifications
+    # Then the swapped timeline says so in its live region, and the comment shows with the mention,
+    # stored for notifications
+    expect(page.get_by_test_id("timeline-status")).to_have_text("Đã gửi bình luận.")
     comment_item = page.locator("[data-kind=comment]")
     expect(comment_item.get_by_test_id("mention")).to_have_text("@vu-tc-hoa")
     expect(comment_item.get_by_test_id("comment-body")).to_contain_text("xem dự thảo giúp")
@@ -69,3 +71,14 @@ def test_a_mention_picked_from_the_autocomplete_and_a_unit_urged_from_its_page(l
         urging = page.locator("[data-kind=urging]")
         expect(urging.get_by_test_id("urging-badge")).to_have_text("Đôn đốc")
         expect(urging).to_contain_text("báo cáo trước 15/12")
+
+    # When they urge one task from its page (htmx swaps the timeline and the urging form in)
+    form = page.get_by_test_id("urge-form")
+    form.locator("textarea[name=note]").fill("Đề nghị gửi dự thảo trong tuần.")
+    form.get_by_role("button", name="Gửi ý kiến đôn đốc").click()
+
+    # Then the timeline confirms it in its live region and lists it first; the form is empty again
+    expect(page.get_by_test_id("timeline-status")).to_have_text("Đã gửi ý kiến đôn đốc tới VU-TC.")
+    expect(page.locator("[data-kind=urging]").first).to_contain_text("Đề nghị gửi dự thảo trong tuần.")
+    expect(page.get_by_test_id("urge-form").locator("textarea[name=note]")).to_have_value("")
+    assert Urging.objects.filter(task=second).count() == 2

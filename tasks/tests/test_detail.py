@@ -114,7 +114,7 @@ def test_timeline_pages_with_a_cursor_without_gaps_or_repeats(detail, client):
         html = client.get(url).content.decode()
         seen += re.findall(r"Cập nhật số (\d\d)\.", html)
         pages += 1
-        more = re.search(r'href="\?before=(\d+)#timeline"', html)
+        more = re.search(r'href="\?before=([a-z]+-\d+-\d+)#timeline"', html)
         url = reverse("tasks:detail", args=[task.pk]) + f"?before={more.group(1)}" if more else None
 
     assert pages == 3

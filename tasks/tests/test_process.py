@@ -635,7 +635,11 @@ def test_the_detail_page_costs_the_same_with_few_and_many_process_entries(world,
     with CaptureQueriesContext(connection) as many:
         response = client.get(url)
     assert len(few) == len(many)
-    assert response.content.decode().count('data-kind="contribution"') == 10
+    # One page of the timeline (issue 12: paged over every kind): 20 of the 30 events, the newest
+    # six rounds of contribution, request and withdrawal, and the seventh's withdrawal and request.
+    page = response.content.decode()
+    assert page.count('data-testid="timeline-item"') == 20
+    assert page.count('data-kind="contribution"') == 6
 
 
 @pytest.mark.parametrize("name", ["taskrequest", "duedatechange", "completionreview", "contribution", "attachment"])

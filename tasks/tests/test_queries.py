@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from plan_portal.tests.factories import TaskFactory, UnitFactory, WorkPlanFactory, member
 from tasks.models import ProgressUpdate, Status, Task, TaskCoordination
+from tasks.timeline import TimelineCursor
 
 
 def _queries(client, url, params=None) -> int:
@@ -115,15 +116,15 @@ def test_the_detail_costs_the_same_with_5_and_300_updates_and_on_older_pages(db,
 
     small = _queries(client, reverse("tasks:detail", args=[small_task.pk]))
     large = _queries(client, reverse("tasks:detail", args=[big_task.pk]))
-    oldest_first_id = ProgressUpdate.objects.filter(task=big_task).order_by("-recorded_at", "-id")[150].pk
-    older_page = _queries(client, reverse("tasks:detail", args=[big_task.pk]), {"before": oldest_first_id})
+    # The cursor of the page after the 150th newest update (tasks.timeline), as the "older" link carries it.
+    anchor = ProgressUpdate.objects.filter(task=big_task).order_by("-recorded_at", "-id")[149]
+    cursor = TimelineCursor(when=anchor.recorded_at, kind="update", pk=anchor.pk).token()
+    older_page = _queries(client, reverse("tasks:detail", args=[big_task.pk]), {"before": cursor})
 
-    # Older pages read the anchor update's time once more, to fit the
-    # contributions, requests and decisions between the two pages. Issue 12
-    # added two: the comments and the urgings of the page's stretch of time.
+    # The timeline is keyset paged over all its kinds at once (issue 12): the
+    # cursor carries the last event's whole key, so an older page costs the same.
     # Three fewer since the person's memberships, Leadership and permissions are one query (user_load_access).
-    assert small == large == 17
-    assert older_page == 18
+    assert small == large == older_page == 19
 
 
 def test_a_deep_page_costs_what_the_first_does_and_shows_the_right_rows(db, client):

@@ -10,6 +10,7 @@ from django.db import transaction
 from tasks.demo.history import plan_steps
 from tasks.demo.process import task_actions
 from tasks.demo.scale import BIG_PLAN_YEAR, LARGE, seed_scale
+from tasks.demo.talk import seed_talk
 from tasks.models import RequestState, Task, TaskRequest, WorkPlan
 from tasks.services import completion_review, request_create, request_decide, task_record_progress
 from units.models import Membership, Unit
@@ -37,6 +38,11 @@ class Command(BaseCommand):
         with transaction.atomic():
             written = self._history()
         self.stdout.write(self.style.SUCCESS(f"Demo history: {written} update(s) written."))
+        with transaction.atomic():
+            talk = seed_talk()
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo talk: {talk['comments']} comment(s), {talk['urgings']} urging note(s) written.")
+        )
         if options.get("scale"):
             self._scale(options["scale"], password)
         self.stdout.write("")
