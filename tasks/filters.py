@@ -143,6 +143,21 @@ class MemoSelect(forms.Select):
         return html
 
 
+class MemoDateInput(forms.DateInput):
+    """The filter form's date fields, remembered like MemoSelect (in its store): the output depends
+    only on the name, the value, the attributes and the fixed format."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        settings_ = tuple(sorted({**self.attrs, **(attrs or {})}.items()))
+        key = (type(self), name, repr(value), settings_, self.format, get_language())
+        html = MemoSelect.rendered.get(key)
+        if html is None:
+            if len(MemoSelect.rendered) >= MemoSelect.LIMIT:
+                MemoSelect.rendered.clear()
+            html = MemoSelect.rendered[key] = super().render(name, value, attrs, renderer)
+        return html
+
+
 class MemoCSVSelect(MemoSelect, BaseCSVWidget, forms.Select):
     """The sort order's drop-down (what django-filter builds as `CSVSelect(BaseCSVWidget, Select)`),
     remembered the same way."""
@@ -263,6 +278,9 @@ class TaskFilter(django_filters.FilterSet):
                 field.widget.is_required = widget.is_required
             elif isinstance(widget, forms.Select):
                 widget.attrs["class"] = "form-select"
+            elif type(widget) is forms.DateInput:
+                field.widget = MemoDateInput(attrs={**widget.attrs, "class": "form-control"}, format=widget.format)
+                field.widget.is_required = widget.is_required
             else:
                 widget.attrs["class"] = "form-control"
         self.form.fields["status"].widget = forms.CheckboxSelectMultiple(
