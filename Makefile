@@ -13,9 +13,10 @@ PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= plan_portal.settings.local
 TEST_ENV := DJANGO_SETTINGS_MODULE=plan_portal.settings.test
 # Debian packages: gettext (compile translations), Pango (WeasyPrint PDFs),
-# DejaVu fonts (fallback glyphs), poppler (PDF checks), Node.js (front-end assets); for tests
+# DejaVu fonts (fallback glyphs), Liberation Serif 2 (the weekly PDF: Times New Roman metrics with
+# every Vietnamese letter; version 1 of fonts-liberation has none of them), poppler (PDF checks), Node.js (front-end assets); for tests
 # chromium and redis-server (tests start their own Redis to stop or freeze it).
-SYSTEM_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
+SYSTEM_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-liberation2 poppler-utils
 TEST_SYSTEM_PACKAGES := chromium redis-server
 # `make bench`: wrk drives the load (bench/wrk.lua).
 BENCH_SYSTEM_PACKAGES := wrk

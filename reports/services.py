@@ -31,6 +31,7 @@ from .selectors import (
     iso_week_bounds,
     plan_all_weeks,
     plan_weeks_missing_report,
+    previous_headline,
     snapshot_changes,
     unit_members_with_email,
 )
@@ -101,22 +102,17 @@ def weekly_report_build(*, plan: WorkPlan, iso_year: int, iso_week: int) -> Week
     atomically; then the row is replaced in one short transaction and the
     files it no longer points at are removed after the commit.
     """
-    from .selectors import weekly_report_snapshot
+    from .selectors import weekly_report_data
 
     start, end = report_week_check(plan=plan, iso_year=iso_year, iso_week=iso_week)
     started = timezone.now()
     # Reports are written in the agency's language whoever triggers the build.
     with translation.override(settings.LANGUAGE_CODE):
-        snapshot = weekly_report_snapshot(plan=plan, iso_year=iso_year, iso_week=iso_week)
+        snapshot, tasks = weekly_report_data(plan=plan, iso_year=iso_year, iso_week=iso_week)
         digest = snapshot_digest(snapshot)
-        previous = (
-            WeeklyReport.objects.filter(plan=plan, period_end=start - timedelta(days=1))
-            .values_list("snapshot", flat=True)
-            .first()
-        )
-        changes = snapshot_changes(current=snapshot, previous=previous)
+        changes = snapshot_changes(current=snapshot, previous=previous_headline(plan_id=plan.pk, period_start=start))
         stem = f"reports/{plan.year}/{iso_year}-W{iso_week:02d}-{digest[:16]}"
-        xlsx_name = _write_file_atomically(f"{stem}.xlsx", render_xlsx(snapshot))
+        xlsx_name = _write_file_atomically(f"{stem}.xlsx", render_xlsx(snapshot, plan=plan, tasks=tasks))
         pdf_name = _write_file_atomically(f"{stem}.pdf", render_pdf(snapshot, plan_title=plan.title, changes=changes))
 
     with transaction.atomic():
@@ -195,11 +191,7 @@ def _absolute(path: str) -> str:
 def _weekly_report_drafts(report: WeeklyReport) -> list[Draft]:
     """One message per recipient: Leadership and extra addresses get the
     general version, each unit head their unit's version."""
-    previous = (
-        WeeklyReport.objects.filter(plan_id=report.plan_id, period_end=report.period_start - timedelta(days=1))
-        .values_list("snapshot", flat=True)
-        .first()
-    )
+    previous = previous_headline(plan_id=report.plan_id, period_start=report.period_start)
     changes = snapshot_changes(current=report.snapshot, previous=previous)
     url = _absolute(reverse("reports:detail", args=[report.iso_year, report.iso_week]))
     general, heads = report_recipients()

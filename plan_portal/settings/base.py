@@ -143,6 +143,9 @@ REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=2.0)
 # The cache answers in milliseconds or not at all: a frozen Redis must cost a
 # page well under a second (a page may read and write the cache once each).
 REDIS_CACHE_TIMEOUT_SECONDS = env.float("REDIS_CACHE_TIMEOUT_SECONDS", default=0.5)
+# After one failed cache call, the next ones of this many seconds read as misses at once
+# (plan_portal.cache.FailFastRedisClient): a page pays the timeout once, not once per key.
+REDIS_CACHE_COOLDOWN_SECONDS = env.float("REDIS_CACHE_COOLDOWN_SECONDS", default=5.0)
 
 
 def _next_redis_db(url: str) -> str:
@@ -166,7 +169,7 @@ if REDIS_URL:
             "KEY_PREFIX": "plan_portal",
             "TIMEOUT": 600,
             "OPTIONS": {
-                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "CLIENT_CLASS": "plan_portal.cache.FailFastRedisClient",
                 "SOCKET_CONNECT_TIMEOUT": REDIS_CACHE_TIMEOUT_SECONDS,
                 "SOCKET_TIMEOUT": REDIS_CACHE_TIMEOUT_SECONDS,
                 # The cache only saves work: when Redis is down or frozen,
@@ -399,6 +402,28 @@ REPORT_BASE_URL = env("REPORT_BASE_URL", default="")
 REPORT_SEND_HOUR = env.int("REPORT_SEND_HOUR", default=7)
 # Report files no row uses are removed once older than this (longer than any build).
 REPORT_ORPHAN_GRACE_SECONDS = env.int("REPORT_ORPHAN_GRACE_SECONDS", default=15 * 60)
+# The weekly PDF is laid out as an administrative report (Nghị định
+# 30/2020/NĐ-CP, Phụ lục I): the governing body and the agency in the heading,
+# the number's symbol (Số: …/BC-TĐC, the number itself is given by the
+# clerk), the place in the date line, the recipients ("Nơi nhận") and who signs.
+REPORT_GOVERNING_BODY = env("REPORT_GOVERNING_BODY", default="BỘ KHOA HỌC VÀ CÔNG NGHỆ")
+# A line break ("\n", also written as the two characters \n in the environment) where the name wraps.
+REPORT_AGENCY_NAME = env("REPORT_AGENCY_NAME", default="TỔNG CỤC TIÊU CHUẨN\nĐO LƯỜNG CHẤT LƯỢNG").replace("\\n", "\n")
+REPORT_AGENCY_SYMBOL = env("REPORT_AGENCY_SYMBOL", default="TĐC")
+REPORT_PLACE = env("REPORT_PLACE", default="Hà Nội")
+# "Nơi nhận", one recipient a line, separated by ";" (a line may hold commas: "Lưu: VT, VP").
+REPORT_RECIPIENTS_BLOCK = [
+    line.strip()
+    for line in env(
+        "REPORT_RECIPIENTS_BLOCK",
+        default="Tổng cục trưởng (để b/c);Các Phó Tổng cục trưởng;Các đơn vị thuộc Tổng cục;Lưu: VT, VP",
+    ).split(";")
+    if line.strip()
+]
+# Signing on the head's behalf ("KT." = ký thay) by a deputy, as weekly reports usually are.
+REPORT_SIGNER_AUTHORITY = env("REPORT_SIGNER_AUTHORITY", default="KT. TỔNG CỤC TRƯỞNG")
+REPORT_SIGNER_TITLE = env("REPORT_SIGNER_TITLE", default="PHÓ TỔNG CỤC TRƯỞNG")
+REPORT_SIGNER_NAME = env("REPORT_SIGNER_NAME", default="")
 # E-mail outbox (reports.outbox): a sender holds a message this long at most
 # (well above EMAIL_TIMEOUT); a message is given up after this many attempts.
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=120)

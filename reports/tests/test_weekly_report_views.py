@@ -79,6 +79,7 @@ def test_list_shows_each_week_with_its_figures_and_downloads(client, world, repo
 
 
 def test_pages_run_a_fixed_number_of_queries_whatever_the_number_of_reports(client, world):
+    from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -88,11 +89,31 @@ def test_pages_run_a_fixed_number_of_queries_whatever_the_number_of_reports(clie
     for week in (23, 24, 25):
         with CaptureQueriesContext(connection) as list_queries:
             assert client.get(reverse("reports:list")).status_code == 200
+        # The report's body is cached once rendered: count the queries of a first view, then of a second.
+        cache.clear()
         with CaptureQueriesContext(connection) as detail_queries:
             assert client.get(reverse("reports:detail", args=[2020, 26])).status_code == 200
-        counts.append((len(list_queries), len(detail_queries)))
+        with CaptureQueriesContext(connection) as cached_queries:
+            assert client.get(reverse("reports:detail", args=[2020, 26])).status_code == 200
+        counts.append((len(list_queries), len(detail_queries), len(cached_queries)))
         weekly_report_build(plan=world["plan"], iso_year=2020, iso_week=week)
     assert len(set(counts)) == 1, counts
+    # the cached view skips the snapshot and the task links
+    assert counts[0][2] == counts[0][1] - 2
+
+
+def test_the_cached_report_body_follows_a_rebuild_of_the_previous_week(client, world):
+    # Given week 26 read once (its body cached) while week 25 had no report
+    client.force_login(world["leader"])
+    weekly_report_build(plan=world["plan"], iso_year=2020, iso_week=26)
+    first = client.get(reverse("reports:detail", args=[2020, 26])).content.decode()
+    # When week 25 is built
+    weekly_report_build(plan=world["plan"], iso_year=2020, iso_week=25)
+    # Then week 26 compares with it at once
+    second = client.get(reverse("reports:detail", args=[2020, 26])).content.decode()
+    assert "Chưa có báo cáo tuần trước để so sánh." in first
+    assert "Chưa có báo cáo tuần trước để so sánh." not in second
+    assert "so với tuần trước" in second
 
 
 def test_a_report_leads_to_the_other_weeks_the_dashboard_and_every_task_it_lists(client, world, reports):

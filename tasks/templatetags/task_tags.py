@@ -105,25 +105,27 @@ def age_in_days(moment, today) -> int:
 def _row_labels() -> dict:
     """Per page: the translated words, the date format and the URL maker of every row."""
     from django.utils.formats import get_format
-    from django.utils.translation import gettext
+    from django.utils.translation import gettext, gettext_noop
 
+    # gettext_noop marks the words for makemessages (gettext of a variable is not
+    # extracted: `make makemessages` would drop them from the catalogue).
     return {
         "date_format": get_format("SHORT_DATE_FORMAT"),
         "urls": _RowUrls(),
     } | {
         key: escape(gettext(text))
         for key, text in {
-            "updated": "updated",
-            "awaiting": "Awaiting confirmation",
-            "pending": "Request pending",
-            "saved": "Saved",
-            "extended": "Extended",
-            "overdue": "Overdue",
-            "at_risk": "Behind schedule",
-            "update": "Update",
-            "contribute": "Contribute",
-            "decide": "Decide",
-            "progress": "Progress",
+            "updated": gettext_noop("updated"),
+            "awaiting": gettext_noop("Awaiting confirmation"),
+            "pending": gettext_noop("Request pending"),
+            "saved": gettext_noop("Saved"),
+            "extended": gettext_noop("Extended"),
+            "overdue": gettext_noop("Overdue"),
+            "at_risk": gettext_noop("Behind schedule"),
+            "update": gettext_noop("Update"),
+            "contribute": gettext_noop("Contribute"),
+            "decide": gettext_noop("Decide"),
+            "progress": gettext_noop("Progress"),
         }.items()
     }
 

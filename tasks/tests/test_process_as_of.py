@@ -272,7 +272,7 @@ def test_the_weekly_report_has_the_process_sections(world, client):
     from reports.rendering.xlsx import render_xlsx
 
     def process_rows(snapshot):
-        sheet = load_workbook(BytesIO(render_xlsx(snapshot)))["Đề nghị và xác nhận"]
+        sheet = load_workbook(BytesIO(render_xlsx(snapshot, plan=world["plan"])))["Đề nghị và xác nhận"]
         return [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
 
     assert process_rows(week_28) == [
