@@ -594,11 +594,12 @@ def test_the_request_queue_costs_the_same_with_3_and_30_requests(world, as_user,
             )
 
     make(3)
-    # session, user, permissions (own, groups'), memberships, the count, the page, the menu's Leadership check
-    with django_assert_num_queries(8):
+    # session, user, the person's permissions, memberships and Leadership (one query, user_load_access;
+    # four before), the count, the page
+    with django_assert_num_queries(5):
         first = client.get(url)
     make(27)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(5):
         second = client.get(url)
     assert first.content.decode().count('data-testid="request-row"') == 3
     assert second.content.decode().count('data-testid="request-row"') == 30
