@@ -16,6 +16,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django_filters.widgets import BaseCSVWidget
 
 from plan_portal.dates import parse_date
 from plan_portal.text import normalize_search
@@ -133,13 +134,33 @@ class MemoSelect(forms.Select):
         self._read_choices()
         options = tuple((str(key), str(label)) for key, label in self.choices)
         settings_ = tuple(sorted({**self.attrs, **(attrs or {})}.items()))
-        key = (name, repr(value), settings_, options, get_language(), self.allow_multiple_selected)
+        key = (type(self), name, repr(value), settings_, options, get_language(), self.allow_multiple_selected)
         html = self.rendered.get(key)
         if html is None:
             if len(self.rendered) >= self.LIMIT:
                 self.rendered.clear()
             html = self.rendered[key] = super().render(name, value, attrs, renderer)
         return html
+
+
+class MemoDateInput(forms.DateInput):
+    """The filter form's date fields, remembered like MemoSelect (in its store): the output depends
+    only on the name, the value, the attributes and the fixed format."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        settings_ = tuple(sorted({**self.attrs, **(attrs or {})}.items()))
+        key = (type(self), name, repr(value), settings_, self.format, get_language())
+        html = MemoSelect.rendered.get(key)
+        if html is None:
+            if len(MemoSelect.rendered) >= MemoSelect.LIMIT:
+                MemoSelect.rendered.clear()
+            html = MemoSelect.rendered[key] = super().render(name, value, attrs, renderer)
+        return html
+
+
+class MemoCSVSelect(MemoSelect, BaseCSVWidget, forms.Select):
+    """The sort order's drop-down (what django-filter builds as `CSVSelect(BaseCSVWidget, Select)`),
+    remembered the same way."""
 
 
 def unit_choices(empty_label) -> list[tuple[str, str]]:
@@ -251,11 +272,15 @@ class TaskFilter(django_filters.FilterSet):
             widget = field.widget
             if isinstance(widget, forms.CheckboxSelectMultiple):
                 widget.attrs["class"] = "form-check-input"
-            elif type(widget) is forms.Select:
-                field.widget = MemoSelect(attrs={**widget.attrs, "class": "form-select"}, choices=widget.choices)
+            elif type(widget) is forms.Select or type(widget).__bases__ == (BaseCSVWidget, forms.Select):
+                memo = MemoSelect if type(widget) is forms.Select else MemoCSVSelect
+                field.widget = memo(attrs={**widget.attrs, "class": "form-select"}, choices=widget.choices)
                 field.widget.is_required = widget.is_required
             elif isinstance(widget, forms.Select):
                 widget.attrs["class"] = "form-select"
+            elif type(widget) is forms.DateInput:
+                field.widget = MemoDateInput(attrs={**widget.attrs, "class": "form-control"}, format=widget.format)
+                field.widget.is_required = widget.is_required
             else:
                 widget.attrs["class"] = "form-control"
         self.form.fields["status"].widget = forms.CheckboxSelectMultiple(

@@ -39,7 +39,7 @@ from django.db.models.functions import Coalesce, TruncDate, TruncWeek
 from django.utils import timezone
 
 from units.models import Unit
-from units.selectors import user_is_leadership, user_unit_ids
+from units.selectors import user_is_leadership, user_load_access, user_unit_ids
 
 from .models import (
     OPEN_STATUSES,
@@ -741,8 +741,13 @@ def plan_units_not_updated(
 
 def user_can_decide(user) -> bool:
     """Who confirms completions and decides requests: the permission
-    `tasks.decide_request` (Leadership by default, assignable in the admin)."""
-    return bool(user.is_authenticated and user.has_perm("tasks.decide_request"))
+    `tasks.decide_request` (Leadership by default, assignable in the admin). The permissions are
+    read with the person's memberships (user_load_access): no query of its own."""
+    if not user.is_authenticated:
+        return False
+    if not hasattr(user, "_perm_cache"):
+        user_load_access(user)
+    return user.has_perm("tasks.decide_request")
 
 
 def task_user_can_record_progress(*, user, task: Task) -> bool:

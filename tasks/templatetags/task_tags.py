@@ -4,7 +4,8 @@ import re
 
 from django import template
 from django.template.defaultfilters import linebreaksbr
-from django.utils.html import escape, format_html, urlize
+from django.utils.formats import localize
+from django.utils.html import conditional_escape, escape, format_html, urlize
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
@@ -323,3 +324,27 @@ def _outside_tags(html: str, change) -> str:
     """Apply `change` to the text between tags only, never inside an <a ...> tag."""
     parts = re.split(r"(<[^>]*>)", html)
     return "".join(part if part.startswith("<") else change(part) for part in parts)
+
+
+@register.simple_tag
+def page_links(page_obj, query_without_page):
+    """The numbered links of partials/_pagination.html, exactly as its loop wrote them (whitespace
+    included): first, last, two either side of the current page, an ellipsis beyond. The template
+    compared every page of the list (92 on the large plan), about 1 ms a list page."""
+    number, last = page_obj.number, page_obj.paginator.num_pages
+    prefix = f"?{conditional_escape(query_without_page)}&amp;" if query_without_page else "?"
+    parts = []
+    for n in page_obj.paginator.page_range:
+        if n == number:
+            item = f'<li class="page-item active"><span class="page-link" aria-current="page">{localize(n)}</span></li>'
+        elif n == 1 or n == last or number - 2 <= n <= number + 2:
+            item = (
+                f'<li class="page-item"><a class="page-link" href="{prefix}page={localize(n)}">{localize(n)}</a></li>'
+            )
+        elif n in (number - 3, number + 3):
+            item = '<li class="page-item disabled d-none d-sm-block"><span class="page-link">&hellip;</span></li>'
+        else:
+            parts.append("\n      \n    ")
+            continue
+        parts.append(f"\n      \n    {item}\n      \n    ")
+    return mark_safe("".join(parts))
