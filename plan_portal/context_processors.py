@@ -1,6 +1,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from tasks.notifications import notification_unread_count
 from units.selectors import user_is_leadership
 
 # (url name, label, who sees it).
@@ -28,4 +29,5 @@ def portal(request):
             continue
         url = reverse(name)
         items.append({"url": url, "label": label, "active": path.startswith(url)})
-    return {"nav_items": items}
+    # A callable: the template calls it (once, in base.html's bell) only on pages that show the bell.
+    return {"nav_items": items, "notifications_unread": lambda: notification_unread_count(user=user)}

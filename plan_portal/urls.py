@@ -18,6 +18,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("tasks.urls")),
+    path("", include("tasks.notification_urls")),
     path("", include("reports.urls")),
     path("units/", include("units.urls")),
 ]

@@ -122,7 +122,7 @@ def weekly_report_build(*, plan: WorkPlan, iso_year: int, iso_week: int) -> Week
             .values_list("xlsx_file", "pdf_file")
             .first()
         )
-        report, _created = WeeklyReport.objects.update_or_create(
+        report, created = WeeklyReport.objects.update_or_create(
             plan=plan,
             iso_year=iso_year,
             iso_week=iso_week,
@@ -138,10 +138,24 @@ def weekly_report_build(*, plan: WorkPlan, iso_year: int, iso_week: int) -> Week
         )
         # A rebuild asked for before this build began is done now.
         WeeklyReport.objects.filter(pk=report.pk, rebuild_requested_at__lte=started).update(rebuild_requested_at=None)
+        if created and end < local_today() <= end + timedelta(days=7):
+            _weekly_report_notify(report)
         unused = {name for name in (old or ()) if name and name not in (xlsx_name, pdf_name)}
         if unused:
             transaction.on_commit(lambda: _delete_files(unused))
     return report
+
+
+def _weekly_report_notify(report: WeeklyReport) -> None:
+    """Tell Leadership in the portal that the week just ended has its report (once: the key)."""
+    from tasks.notifications import notify_weekly_report_ready
+
+    with translation.override(settings.LANGUAGE_CODE):
+        notify_weekly_report_ready(
+            key=f"weekly_report:{report.plan_id}:{report.week_label}",
+            url=reverse("reports:detail", args=[report.iso_year, report.iso_week]),
+            label=f"{report.plan.year}: {report.week_display}",
+        )
 
 
 # --- e-mail --------------------------------------------------------------------

@@ -46,6 +46,7 @@ TIME_LIMITS = {
     "send": (270, 300),  # one report's e-mails (a slow SMTP server: 4 s a message)
     "due": (270, 300),  # the catch-up: the deadline stops it in time, the next run goes on
     "remind": (270, 300),
+    "notify": (270, 300),  # notification e-mails and the digest (a slow SMTP server), the deadline scan
 }
 LONGEST_JOB_SECONDS = max(hard for _soft, hard in TIME_LIMITS.values())
 
@@ -84,6 +85,29 @@ def build_due_weekly_reports_task() -> list[str]:
 @shared_task(**limits("remind"))
 def send_update_reminders_task() -> int:
     return services.update_reminders_send(deadline=deadline("remind"))
+
+
+@shared_task(**limits("notify"))
+def send_notification_emails_task() -> int:
+    """Queued by tasks after an event's commit (by name), and run by the beat every few minutes."""
+    from .notifications import notification_emails_send
+
+    return notification_emails_send(deadline=deadline("notify"))
+
+
+@shared_task(**limits("notify"))
+def send_notification_digest_task() -> int:
+    from .notifications import notification_digest_send
+
+    return notification_digest_send(deadline=deadline("notify"))
+
+
+@shared_task(**limits("notify"))
+def notify_deadlines_task() -> int:
+    from tasks.notifications import deadline_notifications_create
+    from tasks.selectors import local_today
+
+    return deadline_notifications_create(today=local_today())
 
 
 def result_wait(result, *, timeout: float, poll: float = 0.2):

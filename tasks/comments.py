@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from units.models import Unit
 
 from .models import COMMENT_MAX_LENGTH, Comment, Task, Urging, WorkPlan, plan_figures_changed
+from .notifications import notify_comment, notify_urgings
 from .selectors import (
     COMMENT_EDIT_MINUTES,
     comment_user_can_change,
@@ -92,6 +93,7 @@ def comment_create(*, task: Task, author, body: str, at: datetime | None = None)
     mentioned = _resolve_mentions(task=task, body=body)
     comment.mentions.set(mentioned)
     comment.mentioned_users = mentioned
+    notify_comment(comment=comment, task=task, author=author, body=body, mentioned_ids=[p.pk for p in mentioned])
     return comment
 
 
@@ -130,6 +132,15 @@ def comment_edit(*, comment: Comment, user, body: str, expected_version: int | N
     mentioned = _resolve_mentions(task=locked.task, body=body)
     locked.mentions.set(mentioned)
     locked.mentioned_users = [person for person in mentioned if person.pk not in before]
+    if locked.mentioned_users:  # only the people the edit newly mentions hear of it
+        notify_comment(
+            comment=locked,
+            task=locked.task,
+            author=user,
+            body=body,
+            mentioned_ids=[person.pk for person in locked.mentioned_users],
+            mentions_only=True,
+        )
     return locked
 
 
@@ -183,6 +194,7 @@ def urging_create(*, task: Task, author, note: str, at: datetime | None = None) 
     )
     urging.full_clean()
     urging.save()
+    notify_urgings(urgings=[urging], author=author, note=note)
     plan_figures_changed(plan_id=task.plan_id)  # the dashboard's overdue rows count urgings
     return [urging]
 
@@ -212,6 +224,7 @@ def urgings_create_for_unit_overdue(
         for task_id, _plan_id in rows
     ]
     created = Urging.objects.bulk_create(urgings)
+    notify_urgings(urgings=created, author=author, note=note)
     for plan_id in {plan_id for _task_id, plan_id in rows}:  # one plan, in practice
         plan_figures_changed(plan_id=plan_id)  # the dashboard's overdue rows count urgings
     return created

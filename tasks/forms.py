@@ -195,6 +195,20 @@ class RequestFilterForm(forms.Form):
         return unit
 
 
+class NotificationPreferencesForm(StyledForm):
+    """One e-mail choice per kind of event (tasks.models.NotificationKind)."""
+
+    def __init__(self, *args, current: dict[str, str], **kwargs):
+        from .models import EmailChoice, NotificationKind
+
+        super().__init__(*args, **kwargs)
+        for kind, label in NotificationKind.choices:
+            self.fields[kind] = forms.ChoiceField(
+                label=label, choices=EmailChoice.choices, initial=current[kind], widget=forms.RadioSelect
+            )
+        _style(self)
+
+
 class CommentForm(StyledForm):
     """A comment. Neither required nor length-checked here: tasks.comments answers
     with its own messages (the length it got and the most it takes)."""

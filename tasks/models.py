@@ -681,3 +681,143 @@ class Urging(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task.code} ← {self.author} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# --- notifications (issue 12) -------------------------------------------------
+# They live in `tasks` because every event but one (the weekly report, which
+# reports may tell tasks about: reports imports tasks, never the reverse) is
+# made by a tasks service, which writes the recipients' rows in its own
+# transaction. E-mail is reports' job (its outbox and Celery).
+
+
+class NotificationKind(models.TextChoices):
+    """Stable keys: they are stored in rows, preferences and outbox keys."""
+
+    MENTION = "mention", _("You are mentioned")
+    COMMENT = "comment", _("A comment on a task you follow")
+    CONTRIBUTION = "contribution", _("A contribution on a task you follow")
+    URGING = "urging", _("An urging note to your unit")
+    REQUEST_SUBMITTED = "request_submitted", _("A request to decide")
+    REQUEST_DECIDED = "request_decided", _("A request decided")
+    COMPLETION_RETURNED = "completion_returned", _("A completion returned")
+    DUE_IN_7_DAYS = "due_7", _("A due date in 7 days")
+    DUE_TOMORROW = "due_1", _("A due date tomorrow")
+    OVERDUE = "overdue", _("A task newly overdue")
+    WEEKLY_REPORT = "weekly_report", _("The weekly report is ready")
+
+
+class EmailChoice(models.TextChoices):
+    IMMEDIATE = "immediate", _("E-mail at once")
+    DIGEST = "digest", _("In the daily digest (07:30)")
+    OFF = "off", _("No e-mail")
+
+
+# Mentions and decisions matter at once; the rest waits for the morning digest.
+DEFAULT_EMAIL_CHOICE = dict.fromkeys(NotificationKind.values, EmailChoice.DIGEST) | {
+    NotificationKind.MENTION: EmailChoice.IMMEDIATE,
+    NotificationKind.REQUEST_DECIDED: EmailChoice.IMMEDIATE,
+    NotificationKind.COMPLETION_RETURNED: EmailChoice.IMMEDIATE,
+}
+
+
+class Notification(models.Model):
+    """One event told to one person. Written only by tasks.notifications, in
+    bulk, in the transaction of the change it tells about."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=NotificationKind.choices)
+    # Which event this is ("request_decided:12"): with the recipient it is
+    # unique, so a job run twice (deadlines, the weekly report) tells nobody twice.
+    key = models.CharField(_("key"), max_length=120)
+    task = models.ForeignKey(
+        Task, verbose_name=_("task"), null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # A short excerpt (the comment, the reason) and the page it is about.
+    excerpt = models.CharField(_("excerpt"), max_length=300, blank=True)
+    url = models.CharField(_("link"), max_length=300)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # The e-mail choice in force when the event happened, and when reports put
+    # the row into the outbox (alone or in the person's digest).
+    email = models.CharField(_("e-mail"), max_length=10, choices=EmailChoice.choices)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "key"], name="notification_once_per_event"),
+            models.CheckConstraint(condition=Q(kind__in=NotificationKind.values), name="notification_kind_valid"),
+            models.CheckConstraint(condition=Q(email__in=EmailChoice.values), name="notification_email_valid"),
+        ]
+        indexes = [
+            # The bell: count a person's unread rows on a small partial index.
+            models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread_idx"),
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notification_recipient_idx"),
+            # The e-mail jobs: rows still to put into the outbox.
+            models.Index(
+                fields=["email", "created_at"],
+                condition=Q(emailed_at__isnull=True) & ~Q(email="off"),
+                name="notification_to_email_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.recipient_id}"
+
+
+class TaskFollow(models.Model):
+    """A person's choice to follow a task (or, `following=False`, to stop
+    hearing about a task their unit leads)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="task_follows"
+    )
+    task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="follows")
+    following = models.BooleanField(_("following"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("followed task")
+        verbose_name_plural = _("followed tasks")
+        constraints = [models.UniqueConstraint(fields=["user", "task"], name="follow_once_per_user_task")]
+        indexes = [models.Index(fields=["task", "following"], name="follow_task_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {'→' if self.following else '✕'} {self.task_id}"
+
+
+class NotificationPreference(models.Model):
+    """A person's e-mail choice for one kind of event; without a row, DEFAULT_EMAIL_CHOICE."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=NotificationKind.choices)
+    email = models.CharField(_("e-mail"), max_length=10, choices=EmailChoice.choices)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="preference_once_per_kind"),
+            models.CheckConstraint(condition=Q(email__in=EmailChoice.values), name="preference_email_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}: {self.email}"

@@ -21,6 +21,12 @@ from .models import (
     TaskCoordination,
     plan_figures_changed,
 )
+from .notifications import (
+    notify_completion_returned,
+    notify_contribution,
+    notify_request_decided,
+    notify_request_submitted,
+)
 from .selectors import task_user_can_record_progress
 
 NOTE_MAX_LENGTH = 4000
@@ -552,6 +558,7 @@ def contribution_create(*, task: Task, author, note: str, files=(), at: datetime
             attachment_create(
                 task=task, uploaded_by=author, file=file, contribution=contribution, check_permission=False
             )
+    notify_contribution(contribution=contribution)
     return contribution
 
 
@@ -610,6 +617,7 @@ def completion_review(*, task: Task, reviewer, decision: str, comment: str = "",
             check_permission=False,
         )
         task.refresh_from_db()
+        notify_completion_returned(review=review)
     return review
 
 
@@ -677,6 +685,7 @@ def request_create(
     except IntegrityError:  # a second request raced past the check above
         raise ValidationError({"kind": [_("This task already has a pending request of this kind.")]}) from None
     plan_figures_changed(plan_id=current.plan_id)  # pending requests are a dashboard figure
+    notify_request_submitted(task_request=created)
     return created
 
 
@@ -736,6 +745,7 @@ def request_decide(
         req.state = RequestState.APPROVED
     req.save()
     plan_figures_changed(plan_id=task.plan_id)
+    notify_request_decided(task_request=req)
     return req
 
 

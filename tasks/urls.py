@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import notification_views, views
 
 app_name = "tasks"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("tasks/<int:pk>/attachments/", views.attachment_create, name="attachment-create"),
     path("tasks/<int:pk>/confirm/", views.completion_confirm, name="completion-confirm"),
     path("tasks/<int:pk>/requests/", views.request_create, name="request-create"),
+    path("tasks/<int:pk>/follow/", notification_views.task_follow, name="follow"),
     path("tasks/<int:pk>/comments/", views.comment_create, name="comment-create"),
     path("tasks/<int:pk>/mentions.json", views.mention_candidates, name="mention-candidates"),
     path("tasks/<int:pk>/urge/", views.task_urge, name="urge"),

@@ -34,6 +34,7 @@ from .forms import (
     UrgingForm,
 )
 from .models import Attachment, Task, TaskCoordination, TaskRequest
+from .notifications import task_user_follows
 from .selectors import (
     attachment_get_for_download,
     comment_user_can_change,
@@ -176,6 +177,7 @@ def _render_detail(request, task: Task, *, form=None, conflict=None, status=200,
         "comment_edit_id": forms.get("comment_edit_id"),
         "urging_form": forms.get("urging_form") or (UrgingForm() if can_decide else None),
         "conflict": conflict,
+        "follows": task_user_follows(user=user, task=task),
     }
     return render(request, "tasks/task_detail.html", context, status=status)
 

@@ -33,6 +33,7 @@ from tasks.models import (
     DueDateChange,
     Field,
     JournalAuditEntry,
+    Notification,
     ProgressUpdate,
     Status,
     Task,
@@ -110,6 +111,15 @@ PORTAL = {
     # The requesting unit withdraws (no data needed): the lead unit's staff first, so its head
     # then finds the request already withdrawn.
     "tasks:request-withdraw": (signed_in(405), signed_in(403, lead_staff=REDIRECT, head=409)),
+    # Notifications (issue 12): each person reads and changes only their own; anyone may follow a task.
+    "notifications": (signed_in(200), signed_in(405)),
+    "notifications-count": (signed_in(200), signed_in(405)),
+    # Empty POST: nothing chosen, back to the page with an error message.
+    "notifications-read": (signed_in(405), signed_in(REDIRECT)),
+    # The matrix's notification is the lead unit staff's: everyone else is told it does not exist.
+    "notification-open": (signed_in(404, lead_staff=REDIRECT), signed_in(405)),
+    "notification-settings": (signed_in(200), signed_in(422)),
+    "tasks:follow": (signed_in(405), signed_in(REDIRECT)),
     # Issue 12: whoever reads a task comments on it (an empty POST: the form's error).
     "tasks:comment-create": (signed_in(405), signed_in(422)),
     "tasks:mention-candidates": (signed_in(200), signed_in(405)),
@@ -425,7 +435,22 @@ def world(settings, tmp_path):
     objects["django_celery_beat.periodictask"] = PeriodicTask.objects.create(
         name="access-matrix", task="reports.tasks.noop", crontab=objects["django_celery_beat.crontabschedule"]
     )
-    return {"users": users, "task": task, "report": report, "unit": units["VU-A"], "objects": objects}
+    notification = Notification.objects.create(
+        recipient=users["lead_staff"],
+        kind="comment",
+        key="access-matrix",
+        task=task,
+        url=f"/tasks/{task.pk}/",
+        email="off",
+    )
+    return {
+        "users": users,
+        "task": task,
+        "report": report,
+        "unit": units["VU-A"],
+        "objects": objects,
+        "notification": notification,
+    }
 
 
 def _process_objects(*, task, update, units, users) -> dict:
@@ -502,6 +527,8 @@ def _url(route: str, name: str | None, world) -> str:
         "tasks:attachment-download": {"pk": objects["tasks.attachment"].pk},
         "tasks:request-decide": {"pk": objects["tasks.taskrequest"].pk},
         "tasks:request-withdraw": {"pk": objects["tasks.taskrequest"].pk},
+        "tasks:follow": {"pk": task.pk},
+        "notification-open": {"pk": world["notification"].pk},
         "reports:detail": {"year": 2020, "week": 26},
         "reports:xlsx": {"year": 2020, "week": 26},
         "reports:pdf": {"year": 2020, "week": 26},

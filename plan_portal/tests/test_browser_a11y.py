@@ -41,6 +41,8 @@ def _pages(task_id: int) -> list[str]:
         "/reports/?plan=2020",
         "/reports/2020/W6/",
         "/timeline/?plan=2020&as_of=2020-02-07",
+        "/notifications/",
+        "/account/notifications/",
     ]
 
 

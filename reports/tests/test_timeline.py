@@ -175,8 +175,8 @@ def test_the_timeline_costs_a_fixed_number_of_queries(reader, tasks, django_asse
     for n in range(tasks):
         TaskFactory(plan=plan, code=f"Z{n:03d}", lead_unit=units[n % 5], due_date=date(2020, 12, 31))
     # session, user, the person (user_load_access: memberships, Leadership, permissions in one query),
-    # plan, the filter form's units, the tasks with their state, …: 6 whatever the number (7 before user_load_access)
-    with django_assert_num_queries(6):
+    # plan, the filter form's units, the tasks with their state, …, the bell's unread count: 7 whatever the number
+    with django_assert_num_queries(7):
         response = reader.get("/timeline/?plan=2020&as_of=2020-06-30")
     assert len(_chart(response.content.decode())["items"]) == tasks
 

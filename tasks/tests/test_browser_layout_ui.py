@@ -30,6 +30,13 @@ def test_the_top_bar_does_not_wrap_at_1366_px_and_the_filters_fold_on_a_phone(li
         is_superuser=True,
         leadership=True,
     )
+    # with a dozen unread notifications (the bell shows its count beside the language switch)
+    from django.contrib.auth import get_user_model
+
+    from tasks.notifications import Event, notify_events
+
+    widest = get_user_model().objects.get(username="quantri-lanhdao")
+    notify_events([Event(kind="comment", key=f"c:{i}", user_ids=frozenset([widest.pk]), url="/") for i in range(12)])
     sign_in(page, live_server, "quantri-lanhdao")
     # at 1366 px every link and button of the top bar is on one line
     page.set_viewport_size({"width": 1366, "height": 768})
@@ -40,6 +47,10 @@ def test_the_top_bar_does_not_wrap_at_1366_px_and_the_filters_fold_on_a_phone(li
         "el => el.getBoundingClientRect().height < 1.8 * parseFloat(getComputedStyle(el).lineHeight)"
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    assert page.get_by_test_id("bell").get_attribute("aria-label") == "Thông báo, 12 chưa đọc"
+    assert page.get_by_test_id("bell-count").inner_text() == "12"
+    bell, lang = page.get_by_test_id("bell").bounding_box(), page.locator(".portal-lang").bounding_box()
+    assert abs((bell["y"] + bell["height"] / 2) - (lang["y"] + lang["height"] / 2)) < 4  # the same row
     assert page.locator("details[data-fold-on-phone]").get_attribute("open") is not None
     # on a phone the filters are folded, open from their summary, no label is cut, the plan is shown
     page.set_viewport_size({"width": 390, "height": 844})

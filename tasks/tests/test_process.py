@@ -595,11 +595,11 @@ def test_the_request_queue_costs_the_same_with_3_and_30_requests(world, as_user,
 
     make(3)
     # session, user, the person's permissions, memberships and Leadership (one query, user_load_access;
-    # four before), the count, the page
-    with django_assert_num_queries(5):
+    # four before), the count, the page, the bell's unread count
+    with django_assert_num_queries(6):
         first = client.get(url)
     make(27)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         second = client.get(url)
     assert first.content.decode().count('data-testid="request-row"') == 3
     assert second.content.decode().count('data-testid="request-row"') == 30

@@ -43,16 +43,17 @@ def _make_tasks(n: int, unit, other):
 
 # session, user, the person's memberships, Leadership group (menu) and permissions
 # (who may decide requests) in one query, the current plan (two lookups) or the
-# plan asked for (one), the count, the page, the unit choices, the unit asked for.
+# plan asked for (one), the count, the page, the unit choices, the unit asked for,
+# and the bell's unread count.
 @pytest.mark.parametrize(
     ("params", "expected"),
     [
         # The page's ids, then its rows (tasks.views._page_rows): one query more than a plain OFFSET page.
         # Three fewer since the person's memberships, Leadership and permissions are one query
         # (units.selectors.user_load_access) instead of four.
-        ({}, 9),
-        ({"q": "đo lường", "unit": "VU-TC", "status": ["not_started", "in_progress"], "overdue": "1"}, 10),
-        ({"as_of": "2020-06-30", "plan": "2020", "state": "open_within_deadline"}, 8),
+        ({}, 10),
+        ({"q": "đo lường", "unit": "VU-TC", "status": ["not_started", "in_progress"], "overdue": "1"}, 11),
+        ({"as_of": "2020-06-30", "plan": "2020", "state": "open_within_deadline"}, 9),
     ],
 )
 def test_the_list_costs_the_same_with_10_and_500_tasks(db, client, params, expected):
@@ -81,7 +82,7 @@ def test_my_tasks_and_exports_cost_the_same_with_10_and_500_tasks(db, client):
     large = [_queries(client, url) for url in urls]
 
     # /my/: the page's ids, then its rows (three fewer since user_load_access reads the person in one query)
-    assert small == large == [9, 8, 8]
+    assert small == large == [10, 8, 8]  # and the bell
 
 
 def _updates(task, author, n: int):
@@ -124,7 +125,8 @@ def test_the_detail_costs_the_same_with_5_and_300_updates_and_on_older_pages(db,
     # The timeline is keyset paged over all its kinds at once (issue 12): the
     # cursor carries the last event's whole key, so an older page costs the same.
     # Three fewer since the person's memberships, Leadership and permissions are one query (user_load_access).
-    assert small == large == older_page == 19
+    # Notifications added two: the bell's unread count and whether the person follows the task.
+    assert small == large == older_page == 21
 
 
 def test_a_deep_page_costs_what_the_first_does_and_shows_the_right_rows(db, client):
@@ -138,7 +140,7 @@ def test_a_deep_page_costs_what_the_first_does_and_shows_the_right_rows(db, clie
     deep = _queries(client, url, {"ordering": "-due", "page": "10"})
     response = client.get(url, {"ordering": "-due", "page": "10"})
 
-    assert first == deep == 9  # three fewer since user_load_access
+    assert first == deep == 10  # three fewer since user_load_access; the bell
     # Same order as the whole sorted list: due date descending, then code; page 10 is rows 451-500.
     expected = list(Task.objects.order_by("-due_date", "code", "pk").values_list("code", flat=True))[450:500]
     assert [task.code for task in response.context["tasks"]] == expected
