@@ -51,6 +51,9 @@ function request()
   elseif mode == "post" then
     local task = tasks[((counter - 1) % #tasks) + 1]
     local body = "status=in_progress&progress=50&note=Bench+update&version=" .. task.version
+    -- The next post to this task (one round of the thread's tasks later, long after this one
+    -- is answered) carries the version this one creates; a stale one would be a 409.
+    task.version = tonumber(task.version) + 1
     return wrk.format("POST", "/tasks/" .. task.id .. "/updates/", headers, body)
   end
   return wrk.format("GET", nil, headers)

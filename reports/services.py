@@ -25,7 +25,6 @@ from units.models import Membership
 from .models import OutboxMessage, ReminderLog, WeeklyReport
 from .outbox import Draft, OutboxIncomplete, draft_from_message, outbox_add, outbox_send
 from .rendering.email import reminder_message, report_message, report_pdf_filename
-from .rendering.pdf import render_pdf
 from .rendering.xlsx import render_xlsx
 from .selectors import (
     iso_week_bounds,
@@ -102,6 +101,9 @@ def weekly_report_build(*, plan: WorkPlan, iso_year: int, iso_week: int) -> Week
     atomically; then the row is replaced in one short transaction and the
     files it no longer points at are removed after the commit.
     """
+    # WeasyPrint (about 40 MB with Pango) is loaded only where reports are built, the
+    # worker: the web processes import this module but never build a PDF.
+    from .rendering.pdf import render_pdf
     from .selectors import weekly_report_data
 
     start, end = report_week_check(plan=plan, iso_year=iso_year, iso_week=iso_week)

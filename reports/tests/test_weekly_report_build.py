@@ -104,7 +104,7 @@ def test_a_failed_rebuild_leaves_the_previous_report_and_its_files_untouched(wor
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("reports.services.render_pdf", broken)
+    monkeypatch.setattr("reports.rendering.pdf.render_pdf", broken)
     with pytest.raises(RuntimeError):
         build_w26(world)
 
