@@ -28,6 +28,7 @@ from .selectors import (
     task_user_can_read,
     user_can_decide,
 )
+from .services import clean_text
 
 # How long the author may edit or delete a comment; later only a superuser may.
 COMMENT_EDIT_WINDOW = timedelta(minutes=COMMENT_EDIT_MINUTES)
@@ -62,22 +63,6 @@ def _resolve_mentions(*, task: Task, body: str) -> list:
     return list(task_readers(task=task).filter(username__in=names).order_by("username"))
 
 
-def _clean_body(body: str) -> str:
-    body = (body or "").strip()
-    if not body:
-        raise ValidationError({"body": [_("Write a comment.")]})
-    if len(body) > COMMENT_MAX_LENGTH:
-        raise ValidationError(
-            {
-                "body": [
-                    _("The text is too long (%(length)d characters; at most %(max)d).")
-                    % {"length": len(body), "max": COMMENT_MAX_LENGTH}
-                ]
-            }
-        )
-    return body
-
-
 @transaction.atomic
 def comment_create(*, task: Task, author, body: str, at: datetime | None = None) -> Comment:
     """A comment on a task by anyone who may read it, with its mentions resolved.
@@ -86,7 +71,7 @@ def comment_create(*, task: Task, author, body: str, at: datetime | None = None)
     Raises PermissionDenied and ValidationError (key `body`); nothing is written then."""
     if not task_user_can_read(user=author, task=task):
         raise PermissionDenied(_("You may not comment on this task."))
-    body = _clean_body(body)
+    body = clean_text(body, field="body", required_message=_("Write a comment."), max_length=COMMENT_MAX_LENGTH)
     comment = Comment(task=task, author=author, body=body, created_at=at or timezone.now())
     comment.full_clean()
     comment.save()
@@ -119,7 +104,7 @@ def comment_edit(*, comment: Comment, user, body: str, expected_version: int | N
     Returns the Comment with `mentioned_users` = the people it newly mentions.
     Raises PermissionDenied, CommentVersionConflict and ValidationError."""
     now = timezone.now()
-    body = _clean_body(body)
+    body = clean_text(body, field="body", required_message=_("Write a comment."), max_length=COMMENT_MAX_LENGTH)
     locked = _lock_for_change(comment=comment, user=user, expected_version=expected_version, now=now)
     locked.mentioned_users = []
     if body == locked.body:
@@ -157,22 +142,6 @@ def comment_delete(*, comment: Comment, user, expected_version: int | None = Non
     return locked
 
 
-def _clean_note(note: str) -> str:
-    note = (note or "").strip()
-    if not note:
-        raise ValidationError({"note": [_("Write the urging note.")]})
-    if len(note) > COMMENT_MAX_LENGTH:
-        raise ValidationError(
-            {
-                "note": [
-                    _("The text is too long (%(length)d characters; at most %(max)d).")
-                    % {"length": len(note), "max": COMMENT_MAX_LENGTH}
-                ]
-            }
-        )
-    return note
-
-
 def _check_decider(user) -> None:
     if not user_can_decide(user):
         raise PermissionDenied(_("Only a person allowed to decide requests can send an urging note."))
@@ -183,7 +152,7 @@ def urging_create(*, task: Task, author, note: str, at: datetime | None = None) 
     """An urging note on one task, to its lead unit. Returns [the Urging].
     Raises PermissionDenied (no `tasks.decide_request`) and ValidationError (key `note`)."""
     _check_decider(author)
-    note = _clean_note(note)
+    note = clean_text(note, field="note", required_message=_("Write the urging note."), max_length=COMMENT_MAX_LENGTH)
     urging = Urging(
         task=task,
         unit_id=task.lead_unit_id,
@@ -216,7 +185,7 @@ def urgings_create_for_unit_overdue(
     overdue ids, one bulk insert, the plan's figures version) whatever their number. Returns the Urgings (empty: nothing overdue).
     Raises PermissionDenied and ValidationError (key `note`)."""
     _check_decider(author)
-    note = _clean_note(note)
+    note = clean_text(note, field="note", required_message=_("Write the urging note."), max_length=COMMENT_MAX_LENGTH)
     batch, when = uuid.uuid4(), at or timezone.now()
     rows = list(unit_overdue_tasks(unit=unit, plan=plan).values_list("pk", "plan_id"))
     urgings = [

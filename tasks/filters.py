@@ -112,6 +112,16 @@ class UnitCodeFilter(django_filters.ModelChoiceFilter):
     field_class = UnitCodeField
 
 
+def remembered_rendering(key: tuple, render) -> str:
+    """A widget's HTML from MemoSelect's per-process store, rendered on the first miss."""
+    html = MemoSelect.rendered.get(key)
+    if html is None:
+        if len(MemoSelect.rendered) >= MemoSelect.LIMIT:
+            MemoSelect.rendered.clear()
+        html = MemoSelect.rendered[key] = render()
+    return html
+
+
 class MemoSelect(forms.Select):
     """A drop-down rendered once per process for each name, value, attributes,
     options and language: Django renders every option through a template, which
@@ -135,12 +145,7 @@ class MemoSelect(forms.Select):
         options = tuple((str(key), str(label)) for key, label in self.choices)
         settings_ = tuple(sorted({**self.attrs, **(attrs or {})}.items()))
         key = (type(self), name, repr(value), settings_, options, get_language(), self.allow_multiple_selected)
-        html = self.rendered.get(key)
-        if html is None:
-            if len(self.rendered) >= self.LIMIT:
-                self.rendered.clear()
-            html = self.rendered[key] = super().render(name, value, attrs, renderer)
-        return html
+        return remembered_rendering(key, lambda: super(MemoSelect, self).render(name, value, attrs, renderer))
 
 
 class MemoDateInput(forms.DateInput):
@@ -150,12 +155,7 @@ class MemoDateInput(forms.DateInput):
     def render(self, name, value, attrs=None, renderer=None):
         settings_ = tuple(sorted({**self.attrs, **(attrs or {})}.items()))
         key = (type(self), name, repr(value), settings_, self.format, get_language())
-        html = MemoSelect.rendered.get(key)
-        if html is None:
-            if len(MemoSelect.rendered) >= MemoSelect.LIMIT:
-                MemoSelect.rendered.clear()
-            html = MemoSelect.rendered[key] = super().render(name, value, attrs, renderer)
-        return html
+        return remembered_rendering(key, lambda: super(MemoDateInput, self).render(name, value, attrs, renderer))
 
 
 class MemoCSVSelect(MemoSelect, BaseCSVWidget, forms.Select):

@@ -449,7 +449,8 @@ class DecisionConflict(Exception):
         self.obj = obj
 
 
-def _clean_text(value: str, *, field: str, required_message: str, max_length: int = NOTE_MAX_LENGTH) -> str:
+def clean_text(value: str, *, field: str, required_message: str, max_length: int = NOTE_MAX_LENGTH) -> str:
+    """The stripped text; ValidationError keyed by `field` when it is empty or longer than `max_length`."""
     value = (value or "").strip()
     if not value:
         raise ValidationError({field: [required_message]})
@@ -549,7 +550,7 @@ def contribution_create(*, task: Task, author, note: str, files=(), at: datetime
     units = task_user_contributing_units(user=author, task=task)
     if not units:
         raise PermissionDenied(_("Only staff of a coordinating unit can post a contribution to this task."))
-    note = _clean_text(note, field="note", required_message=_("Write what your unit contributed."))
+    note = clean_text(note, field="note", required_message=_("Write what your unit contributed."))
     contribution = Contribution.objects.create(
         task=task, author=author, unit=units[0], note=note, created_at=at or timezone.now()
     )
@@ -594,7 +595,7 @@ def completion_review(*, task: Task, reviewer, decision: str, comment: str = "",
     if decision not in ReviewDecision.values:
         raise ValidationError({"decision": [_("Choose to confirm or to return.")]})
     if decision == ReviewDecision.RETURN:
-        comment = _clean_text(comment, field="comment", required_message=_("Say why the completion is returned."))
+        comment = clean_text(comment, field="comment", required_message=_("Say why the completion is returned."))
     else:
         comment = (comment or "").strip()[:NOTE_MAX_LENGTH]
     current = Task.objects.select_for_update().get(pk=task.pk)
@@ -654,7 +655,7 @@ def request_create(
         raise PermissionDenied(_("Only staff of the lead unit can send a request for this task."))
     if kind not in RequestKind.values:
         raise ValidationError({"kind": [_("Choose what you ask for.")]})
-    reason = _clean_text(reason, field="reason", required_message=_("Give the reason for the request."))
+    reason = clean_text(reason, field="reason", required_message=_("Give the reason for the request."))
     current = Task.objects.select_for_update().get(pk=task.pk)
     proposed = _parse_day(proposed_due_date) if kind == RequestKind.EXTENSION else None
     errors: dict[str, list[str]] = {}
